@@ -1,0 +1,5 @@
+"""``python -m poe_lsp`` is the same program as ``poe-lsp``."""
+
+from .cli import main
+
+main()

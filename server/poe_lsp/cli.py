@@ -1,0 +1,103 @@
+"""The ``poe-lsp`` command: the server (stdio or TCP), ``check`` and ``demo``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from typing import BinaryIO
+
+from . import __version__
+from .logs import setup_logging
+from .settings import SettingsReader, mask
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line, as documented in the README."""
+    parser = argparse.ArgumentParser(
+        prog="poe-lsp",
+        description="A language server that sends your selection to a Poe bot and streams "
+        "the answer back into the editor.",
+    )
+    parser.add_argument("verb", nargs="?", choices=["demo", "check"],
+                        help="demo: show the server at work on a sample file; "
+                        "check: print the effective configuration and probe the bot endpoint")
+    parser.add_argument("--version", action="version", version=f"poe-lsp {__version__}")
+    parser.add_argument("--tcp", action="store_true", help="serve on TCP instead of stdio")
+    parser.add_argument("--host", default="127.0.0.1", help="TCP host (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")
+    parser.add_argument("--log-file", help="write the log to this file")
+    parser.add_argument("--log-level", default=None,
+                        choices=["debug", "info", "warning", "error"],
+                        help="log level (default: info with --log-file, warning otherwise)")
+    parser.add_argument("--bot", default=None, help="demo/check: the bot to use")
+    return parser
+
+
+def serve_stdio() -> None:
+    """Serve LSP on stdio; nothing but LSP frames ever reaches stdout."""
+    from .server import create_server
+
+    stdin: BinaryIO = sys.stdin.buffer
+    stdout: BinaryIO = sys.stdout.buffer
+    # Libraries that print (fastapi-poe does on errors) must not corrupt the frames.
+    sys.stdout = sys.stderr
+    create_server().start_io(stdin, stdout)
+
+
+def serve_tcp(host: str, port: int) -> None:
+    """Serve LSP on one TCP port."""
+    from .server import create_server
+
+    create_server().start_tcp(host, port)
+
+
+async def check(bot: str | None) -> int:
+    """Print the effective configuration (key masked) and probe the bot endpoint."""
+    from .poe_client import PoeClient
+
+    problems: list[str] = []
+    reader = SettingsReader(problems.append)
+    secrets = reader.read_secrets({})
+    settings = reader.read({}, None)
+    target = bot or settings.bot
+    print(f"poe-lsp {__version__} (Python {sys.version.split()[0]})")
+    print(f"  API key:       {mask(secrets.api_key)} (from POE_API_KEY)")
+    print(f"  bot endpoint:  {secrets.base_url}")
+    print(f"  upload:        {secrets.upload_url}")
+    print(f"  default bot:   {settings.bot}")
+    print(f"  context:       {settings.lines_before} lines before, {settings.lines_after} "
+          f"after, at most {settings.max_chars} characters")
+    print(f"  edits:         {settings.edits_mode}")
+    for problem in problems:
+        print(f"  problem:       {problem}")
+    client = PoeClient(secrets.api_key or "probe", secrets.base_url)
+    try:
+        ok, description = await client.probe(target)
+    finally:
+        await client.aclose()
+    print(f"  {target} at {secrets.base_url}{target}: {description}")
+    if not secrets.api_key:
+        print("  No API key: jobs will fail until POE_API_KEY is set (get one at poe.com/api_key).")
+    return 0 if ok and secrets.api_key else 1
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``poe-lsp`` console script and ``python -m poe_lsp``."""
+    args = build_parser().parse_args(argv)
+    level = args.log_level or ("info" if args.log_file else "warning")
+    secret = os.environ.get("POE_API_KEY", "")
+    setup_logging(args.log_file, level, secrets=[secret] if secret else [])
+    if args.verb == "check":
+        sys.exit(asyncio.run(check(args.bot)))
+    if args.verb == "demo":
+        from .demo import run_demo
+
+        sys.exit(asyncio.run(run_demo(args.bot)))
+    logging.getLogger(__name__).info("poe-lsp %s starting", __version__)
+    if args.tcp:
+        serve_tcp(args.host, args.port)
+    else:
+        serve_stdio()

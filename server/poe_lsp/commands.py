@@ -1,0 +1,325 @@
+"""The ``poe.*`` commands: validate the one argument object, then start a job.
+
+Every job command answers ``{jobId}`` at once; the work goes on in the
+background (see :mod:`poe_lsp.jobs`).  Bad arguments answer -32602 with one
+sentence that says what to do, and nothing is started.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.uris import to_fs_path
+
+from .jobs import JobSpec
+from .prompts import PromptInput, PromptTooLarge, build_prompt, context_window, edit_output_hint
+from .server import PoeServer
+from .settings import bot_list
+from .textdoc import Document, Pos, Span
+
+BOT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,99}$")
+ACTION_TITLES = {
+    "explain": "Explain",
+    "refactor": "Refactor",
+    "document": "Document",
+    "fix": "Fix",
+    "ask": "Ask",
+}
+
+
+class RequestFailed(JsonRpcException):
+    """A well-formed request that cannot be carried out now (LSP RequestFailed)."""
+
+    CODE = -32803
+    MESSAGE = "Request failed"
+
+
+def invalid(message: str) -> JsonRpcInvalidParams:
+    """A -32602 error whose message is the one sentence the user sees."""
+    return JsonRpcInvalidParams(message=message)
+
+
+def the_argument(command: str, params: types.ExecuteCommandParams) -> dict[str, Any]:
+    """The command's single argument object."""
+    args = params.arguments
+    if not isinstance(args, list | tuple) or len(args) != 1 or not isinstance(args[0], Mapping):
+        raise invalid(
+            f"{command} takes exactly one argument, an object such as "
+            '{"uri": ..., "range": ...}.'
+        )
+    return dict(args[0])
+
+
+def open_document(server: PoeServer, command: str, arg: Mapping[str, Any]) -> Document:
+    """The open document named by ``uri``."""
+    uri = arg.get("uri")
+    if not isinstance(uri, str) or not uri:
+        raise invalid(f"{command} needs a 'uri' string naming an open document.")
+    doc = server.documents.get(uri)
+    if doc is None:
+        raise invalid(f"{command}: the document {uri[:200]} is not open in the editor; open it first.")
+    return doc
+
+
+def _position(value: Any, what: str, command: str) -> Pos:
+    if not isinstance(value, Mapping):
+        raise invalid(f"{command}: {what} must be an object {{line, character}}.")
+    line, character = value.get("line"), value.get("character")
+    for name, number in (("line", line), ("character", character)):
+        if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+            raise invalid(f"{command}: {what}.{name} must be a non-negative whole number.")
+    assert isinstance(line, int) and isinstance(character, int)
+    return Pos(line, character)
+
+
+def parse_range(
+    server: PoeServer, command: str, doc: Document, value: Any, *, what: str = "range"
+) -> Span:
+    """Validate an LSP range against the document and turn it into offsets."""
+    if not isinstance(value, Mapping):
+        raise invalid(f"{command} needs a '{what}' object {{start, end}} in LSP positions.")
+    start = _position(value.get("start"), f"{what}.start", command)
+    end = _position(value.get("end"), f"{what}.end", command)
+    if (end.line, end.character) < (start.line, start.character):
+        raise invalid(f"{command}: {what} ends before it starts.")
+    lines = doc.line_count()
+    for pos in (start, end):
+        # One line past the last is where an editor puts the end of a linewise
+        # selection that includes the final newline.
+        if pos.line > lines or (pos.line == lines and pos.character > 0):
+            raise invalid(
+                f"{command}: {what} reaches line {pos.line + 1} but the document has "
+                f"{lines} lines; send a range inside the document."
+            )
+    encoding = server.encoding
+    return Span(doc.offset_at(start, encoding), doc.offset_at(end, encoding))
+
+
+def pick_bot(server: PoeServer, command: str, action: str, arg: Mapping[str, Any]) -> str:
+    """The bot named by the command, or the one settings give the action."""
+    bot = arg.get("bot")
+    if bot is None:
+        return server.settings.bot_for(action)
+    if not isinstance(bot, str) or not BOT_NAME.match(bot):
+        raise invalid(
+            f"{command}: 'bot' must be a Poe bot name such as \"GPT-5\" (letters, digits, "
+            "'.', '-', '_')."
+        )
+    return bot
+
+
+def pick_parameters(
+    server: PoeServer, command: str, bot: str, arg: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``botParameters[bot]`` with the command's ``parameters`` merged over it."""
+    merged = server.settings.parameters_for(bot)
+    extra = arg.get("parameters")
+    if extra is None:
+        return merged
+    if not isinstance(extra, Mapping):
+        raise invalid(f"{command}: 'parameters' must be an object of bot parameters.")
+    merged.update(extra)
+    return merged
+
+
+def optional_text(command: str, arg: Mapping[str, Any], key: str) -> str:
+    """An optional string argument ('' when absent)."""
+    value = arg.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise invalid(f"{command}: '{key}' must be a string.")
+    return value
+
+
+def relative_path(server: PoeServer, uri: str) -> str:
+    """The document's path relative to the workspace root, for the prompt."""
+    path = to_fs_path(uri)
+    if path is None:
+        return uri
+    try:
+        root = server.workspace.root_path
+    except RuntimeError:
+        root = None
+    if root:
+        try:
+            return Path(path).relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return path
+
+
+def make_prompt(
+    server: PoeServer,
+    command: str,
+    action: str,
+    doc: Document,
+    span: Span,
+    *,
+    instruction: str = "",
+    diagnostics: str = "",
+    template_action: str | None = None,
+    suffix: str = "",
+) -> str:
+    """Render the action's template with the selection and its trimmed context."""
+    settings = server.settings
+    if span.start == span.end:
+        before, after = doc.text, ""
+    else:
+        before, after = context_window(
+            doc.text, span.start, span.end, settings.lines_before, settings.lines_after
+        )
+    inp = PromptInput(
+        action=action,
+        selection=doc.text[span.start : span.end],
+        before=before,
+        after=after,
+        path=relative_path(server, doc.uri),
+        language=doc.language_id,
+        instruction=instruction,
+        diagnostics=diagnostics,
+    )
+    budget = settings.max_chars - len(suffix)
+    try:
+        prompt = build_prompt(inp, settings.template_for(template_action or action), budget)
+    except PromptTooLarge as exc:
+        raise invalid(f"{command}: {exc}") from None
+    return prompt + suffix
+
+
+def start_job(
+    server: PoeServer,
+    params: types.ExecuteCommandParams,
+    *,
+    action: str,
+    doc: Document,
+    span: Span,
+    bot: str,
+    prompt: str,
+    parameters: dict[str, Any],
+    edits: bool,
+) -> dict[str, str]:
+    """Refuse overlapping edits, then start the job and answer its id."""
+    if edits:
+        busy = server.jobs.editing_job_overlapping(doc.uri, span)
+        if busy is not None:
+            raise RequestFailed(
+                message=(
+                    f"Another Poe job ({busy.spec.action} with {busy.spec.bot}, id {busy.id}) "
+                    "is already editing this range; wait for it or cancel it first."
+                )
+            )
+    spec = JobSpec(
+        action=action,
+        uri=doc.uri,
+        span=span,
+        bot=bot,
+        prompt=prompt,
+        parameters=parameters,
+        edits=edits,
+        title=f"Poe · {ACTION_TITLES[action]} · {bot}",
+        work_done_token=params.work_done_token,
+    )
+    job = server.jobs.start(spec)
+    return {"jobId": job.id}
+
+
+def _selection(server: PoeServer, command: str, arg: Mapping[str, Any], doc: Document) -> Span:
+    span = parse_range(server, command, doc, arg.get("range"))
+    if span.start == span.end:
+        raise invalid(f"{command} needs a non-empty selection; select some code first.")
+    return span
+
+
+async def explain(server: PoeServer, params: types.ExecuteCommandParams) -> dict[str, str]:
+    """``poe.explain {uri, range, bot?, parameters?}``."""
+    command = "poe.explain"
+    arg = the_argument(command, params)
+    await server.ready()
+    doc = open_document(server, command, arg)
+    span = _selection(server, command, arg, doc)
+    bot = pick_bot(server, command, "explain", arg)
+    parameters = pick_parameters(server, command, bot, arg)
+    prompt = make_prompt(server, command, "explain", doc, span)
+    return start_job(server, params, action="explain", doc=doc, span=span, bot=bot,
+                     prompt=prompt, parameters=parameters, edits=False)
+
+
+async def refactor(server: PoeServer, params: types.ExecuteCommandParams) -> dict[str, str]:
+    """``poe.refactor {uri, range, instruction?, bot?, parameters?}``."""
+    command = "poe.refactor"
+    arg = the_argument(command, params)
+    await server.ready()
+    doc = open_document(server, command, arg)
+    span = _selection(server, command, arg, doc)
+    instruction = optional_text(command, arg, "instruction")
+    bot = pick_bot(server, command, "refactor", arg)
+    parameters = pick_parameters(server, command, bot, arg)
+    prompt = make_prompt(server, command, "refactor", doc, span, instruction=instruction)
+    return start_job(server, params, action="refactor", doc=doc, span=span, bot=bot,
+                     prompt=prompt, parameters=parameters, edits=True)
+
+
+async def ask(server: PoeServer, params: types.ExecuteCommandParams) -> dict[str, str]:
+    """``poe.ask {uri, range?, prompt, output, bot?, parameters?}``."""
+    command = "poe.ask"
+    arg = the_argument(command, params)
+    await server.ready()
+    doc = open_document(server, command, arg)
+    question = arg.get("prompt")
+    if not isinstance(question, str) or not question.strip():
+        raise invalid(f"{command} needs a 'prompt': the question or instruction for the bot.")
+    output = arg.get("output", "explain")
+    if output not in ("explain", "edit"):
+        raise invalid(f"{command}: 'output' must be \"explain\" or \"edit\".")
+    if arg.get("range") is None:
+        if output == "edit":
+            raise invalid(f"{command} with output \"edit\" needs a 'range' to rewrite.")
+        span = Span(0, 0)
+    else:
+        span = parse_range(server, command, doc, arg["range"])
+        if output == "edit" and span.start == span.end:
+            raise invalid(f"{command} with output \"edit\" needs a non-empty selection.")
+    bot = pick_bot(server, command, "ask", arg)
+    parameters = pick_parameters(server, command, bot, arg)
+    prompt = make_prompt(
+        server, command, "ask", doc, span, instruction=question,
+        suffix=("\n\n" + edit_output_hint) if output == "edit" else "",
+    )
+    return start_job(server, params, action="ask", doc=doc, span=span, bot=bot, prompt=prompt,
+                     parameters=parameters, edits=output == "edit")
+
+
+def cancel(server: PoeServer, params: types.ExecuteCommandParams) -> dict[str, Any]:
+    """``poe.cancel {jobId?}``: cancel one job, or every running job."""
+    command = "poe.cancel"
+    arg = the_argument(command, params) if params.arguments else {}
+    job_id = arg.get("jobId")
+    if job_id is None:
+        return {"cancelled": server.jobs.cancel_all()}
+    if not isinstance(job_id, str):
+        raise invalid(f"{command}: 'jobId' must be the string a job command answered.")
+    if not server.jobs.cancel(job_id):
+        raise invalid(f"{command}: no running job has id {job_id[:100]!r}; it may have finished.")
+    return {"cancelled": [job_id]}
+
+
+def list_bots(server: PoeServer, params: types.ExecuteCommandParams) -> list[dict[str, Any]]:
+    """``poe.listBots {}``: the bots the settings name, with their actions."""
+    if params.arguments:
+        the_argument("poe.listBots", params)
+    return bot_list(server.settings, server.secrets)
+
+
+def setup(server: PoeServer) -> None:
+    """Register every ``poe.*`` command."""
+    server.register_command("poe.explain", explain)
+    server.register_command("poe.refactor", refactor)
+    server.register_command("poe.ask", ask)
+    server.register_command("poe.cancel", cancel)
+    server.register_command("poe.listBots", list_bots)

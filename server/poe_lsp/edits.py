@@ -1,0 +1,294 @@
+"""Writing a job's answer into its target range, without losing the user's text.
+
+The writer owns a :class:`~poe_lsp.textdoc.RangeTracker` for the target range.
+It sends one edit at a time and waits until the client has echoed it back
+(``didChange``) before computing the next, so that every edit is computed for
+a document version the server has seen and carries that version.  The
+tracker tells our echoes from the user's typing: typing elsewhere moves the
+range, typing inside it stops the writer (``conflict``).
+
+Modes (``edits.mode``): ``stream`` rewrites the range as text arrives;
+``final`` writes once at the end; ``confirm`` writes once at the end with a
+change annotation that asks the user to confirm (or, for clients without
+annotation support, asks with ``window/showMessageRequest``).  A ``stream``
+job that fails or is cancelled puts the original text back, unless the user
+has edited the range since.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from .errors import ErrorKind, PoeError
+from .fences import extract_code, fit_to_selection
+from .textdoc import RangeTracker, Span
+
+if TYPE_CHECKING:
+    from .jobs import Job, Status
+    from .server import PoeServer
+
+log = logging.getLogger(__name__)
+
+EDIT_INTERVAL = 0.05
+"""Seconds between two streamed edits of one job."""
+ECHO_TIMEOUT = 2.0
+"""How long to wait for the client to echo an applied edit back."""
+FINAL_ATTEMPTS = 5
+"""How often the last edit is retried when the user's typing made it stale."""
+ANNOTATION_ID = "poe-lsp"
+
+
+def narrow(old: str, new: str) -> tuple[int, int, str]:
+    """The smallest replacement turning ``old`` into ``new``: (start, end, text) in ``old``.
+
+    Sending only what changed keeps the user's cursor and folds still in
+    clients that move them on every replaced character.
+    """
+    limit = min(len(old), len(new))
+    prefix = 0
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while (
+        suffix < limit - prefix
+        and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]
+    ):
+        suffix += 1
+    return prefix, len(old) - suffix, new[prefix : len(new) - suffix]
+
+
+class EditWriter:
+    """Writes one job's answer into its target range."""
+
+    def __init__(self, server: PoeServer, job: Job) -> None:
+        self.server = server
+        self.job = job
+        self.uri = job.spec.uri
+        self.mode = server.settings.edits_mode
+        doc = server.documents.get(self.uri)
+        if doc is None:  # the command checked; a close in between is a conflict
+            original, line_prefix = "", ""
+        else:
+            original = doc.text[job.spec.span.start : job.spec.span.end]
+            line_start = doc.text.rfind("\n", 0, job.spec.span.start) + 1
+            line_prefix = doc.text[line_start : job.spec.span.start]
+        self.original = original
+        self.line_prefix = line_prefix
+        self.tracker = RangeTracker(job.spec.span, original)
+        self.tracker.on_update = self.wake
+        self._wakeup = asyncio.Event()
+        self.conflict_error: PoeError | None = None
+        self.declined = False
+        self.written = False
+        self.edits_sent = 0
+        if doc is None:
+            self.tracker.on_close()
+        else:
+            server.documents.track(self.uri, self.tracker)
+
+    # -- state -------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Something changed: new text, or the document."""
+        self._wakeup.set()
+
+    @property
+    def stopped(self) -> bool:
+        """True once the user edited the range (or closed the document)."""
+        if (self.tracker.conflict or self.tracker.closed) and self.conflict_error is None:
+            self.conflict_error = PoeError(ErrorKind.CONFLICT)
+        return self.conflict_error is not None
+
+    def desired(self, *, final: bool) -> str | None:
+        """What the range should hold for the answer so far."""
+        code = extract_code(self.job.text, final=final)
+        if code is None:
+            return None
+        return fit_to_selection(code, self.original, self.line_prefix, final=final)
+
+    # -- streaming ---------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """In ``stream`` mode, keep the range in step with the answer until the job ends."""
+        if self.mode != "stream":
+            return
+        last = 0.0
+        while not self.job.finished and not self.stopped:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            if self.job.finished or self.stopped:
+                return
+            wait = last + EDIT_INTERVAL - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            desired = self.desired(final=False)
+            if desired is None:
+                continue
+            await self._write(desired)
+            last = time.monotonic()
+
+    async def _wait_echo(self) -> None:
+        """Wait until the client has echoed our pending edit (or given up on it)."""
+        deadline = time.monotonic() + ECHO_TIMEOUT
+        while self.tracker.pending and not self.stopped:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                log.warning("%s: the client never echoed edit %d; going on",
+                            self.job.id, self.edits_sent)
+                self.tracker.cancel_pending()
+                return
+            self._wakeup.clear()
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), remaining)
+            except TimeoutError:
+                pass
+        # The loop may have eaten a wake-up meant for new text: look again.
+        self._wakeup.set()
+
+    async def _write(self, desired: str, *, confirm: bool = False) -> bool:
+        """Make the range hold ``desired``; True once the document holds it."""
+        await self._wait_echo()
+        if self.stopped:
+            return False
+        doc = self.server.documents.get(self.uri)
+        if doc is None:
+            return False
+        span = self.tracker.span
+        current = doc.text[span.start : span.end]
+        if current == desired:
+            return True
+        start, end, new_text = narrow(current, desired)
+        enc = self.server.encoding
+        edit_range = types.Range(
+            start=_position(doc.pos_at(span.start + start, enc)),
+            end=_position(doc.pos_at(span.start + end, enc)),
+        )
+        self.tracker.expect(doc.text, desired)
+        edit = self._workspace_edit(edit_range, new_text, doc.version, confirm=confirm)
+        self.edits_sent += 1
+        try:
+            result = await self.server.workspace_apply_edit_async(
+                types.ApplyWorkspaceEditParams(edit=edit, label=self.job.spec.title)
+            )
+        except Exception:
+            log.warning("%s: workspace/applyEdit failed", self.job.id, exc_info=True)
+            self.tracker.cancel_pending()
+            return False
+        if not result.applied:
+            log.info("%s: client did not apply edit %d (%s)", self.job.id, self.edits_sent,
+                     result.failure_reason)
+            self.tracker.cancel_pending()
+            return False
+        self.written = True
+        await self._wait_echo()
+        doc = self.server.documents.get(self.uri)
+        return doc is not None and not self.stopped and (
+            doc.text[self.tracker.span.start : self.tracker.span.end] == desired
+        )
+
+    def _workspace_edit(
+        self, edit_range: types.Range, new_text: str, version: int, *, confirm: bool
+    ) -> types.WorkspaceEdit:
+        if not self.server.supports_document_changes():
+            return types.WorkspaceEdit(
+                changes={self.uri: [types.TextEdit(range=edit_range, new_text=new_text)]}
+            )
+        text_edit: types.TextEdit | types.AnnotatedTextEdit
+        annotations: dict[str, types.ChangeAnnotation] | None = None
+        if confirm:
+            text_edit = types.AnnotatedTextEdit(
+                range=edit_range, new_text=new_text, annotation_id=ANNOTATION_ID
+            )
+            annotations = {
+                ANNOTATION_ID: types.ChangeAnnotation(
+                    label=self.job.spec.title,
+                    needs_confirmation=True,
+                    description=f"Proposed by {self.job.spec.bot}",
+                )
+            }
+        else:
+            text_edit = types.TextEdit(range=edit_range, new_text=new_text)
+        return types.WorkspaceEdit(
+            document_changes=[
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(
+                        uri=self.uri, version=version
+                    ),
+                    edits=[text_edit],
+                )
+            ],
+            change_annotations=annotations,
+        )
+
+    # -- the end -----------------------------------------------------------------------
+
+    async def finish(self, status: Status, task: asyncio.Task[Any]) -> PoeError | None:
+        """Write the final answer, or restore the original; return a late failure."""
+        self.wake()
+        await asyncio.wait([task])
+        try:
+            return await self._finish(status)
+        finally:
+            self.server.documents.untrack(self.uri, self.tracker)
+
+    async def _finish(self, status: Status) -> PoeError | None:
+        if self.stopped:
+            return self.conflict_error
+        if status != "done":
+            if self.written:
+                await self._settle(self.original)
+            return None
+        desired = self.desired(final=True)
+        if desired is None or not desired.strip() and self.original.strip():
+            if self.written:
+                await self._settle(self.original)
+            return PoeError(ErrorKind.BOT_FAILED, bot=self.job.spec.bot,
+                            detail="the answer held no code")
+        if self.mode == "confirm":
+            return await self._confirm(desired)
+        if await self._settle(desired):
+            return None
+        if self.stopped:
+            return self.conflict_error
+        return PoeError(ErrorKind.EDIT_REJECTED, detail="it was refused several times")
+
+    async def _settle(self, desired: str) -> bool:
+        """Write ``desired``, retrying when the user's typing made an edit stale."""
+        for _ in range(FINAL_ATTEMPTS):
+            if await self._write(desired):
+                return True
+            if self.stopped:
+                return False
+        return False
+
+    async def _confirm(self, desired: str) -> PoeError | None:
+        if self.server.supports_change_annotations():
+            if await self._write(desired, confirm=True):
+                return None
+        else:
+            answer = await self.server.window_show_message_request_async(
+                types.ShowMessageRequestParams(
+                    type=types.MessageType.Info,
+                    message=f"{self.job.spec.title}: apply the proposed change?",
+                    actions=[types.MessageActionItem("Apply"),
+                             types.MessageActionItem("Discard")],
+                )
+            )
+            if answer is not None and answer.title == "Apply" and await self._settle(desired):
+                return None
+        if self.stopped:
+            return self.conflict_error
+        self.declined = True
+        return PoeError(ErrorKind.EDIT_REJECTED, detail="the change was not confirmed")
+
+
+def _position(pos: Any) -> types.Position:
+    return types.Position(line=pos.line, character=pos.character)
+
+
+__all__ = ["EditWriter", "Span", "narrow"]

@@ -1,0 +1,116 @@
+"""The named ways a job can fail, each with the sentence the user sees.
+
+Every failure that reaches the user is a :class:`PoeError` of one
+:class:`ErrorKind`.  The sentence says what happened and what to do; it never
+contains the API key, a traceback or an HTTP body.  Tracebacks go to the log.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ErrorKind(enum.Enum):
+    """What went wrong, independently of how it is reported."""
+
+    NO_KEY = "no_key"
+    KEY_REJECTED = "key_rejected"
+    UNKNOWN_BOT = "unknown_bot"
+    OUT_OF_POINTS = "out_of_points"
+    RATE_LIMITED = "rate_limited"
+    UNREACHABLE = "unreachable"
+    TIMED_OUT = "timed_out"
+    PROMPT_TOO_LONG = "prompt_too_long"
+    BOT_FAILED = "bot_failed"
+    BOT_FAILED_MID_ANSWER = "bot_failed_mid_answer"
+    NOT_ALLOWED = "not_allowed"
+    CONFLICT = "conflict"
+    EDIT_REJECTED = "edit_rejected"
+
+
+def _sentence(kind: ErrorKind, bot: str, detail: str) -> str:
+    detail_part = f" ({detail})" if detail else ""
+    match kind:
+        case ErrorKind.NO_KEY:
+            return (
+                "No Poe API key is set. Set POE_API_KEY in the editor's environment "
+                "or pass apiKey in the initialization options (get a key at poe.com/api_key)."
+            )
+        case ErrorKind.KEY_REJECTED:
+            return (
+                "Poe rejected the API key. Check POE_API_KEY (or apiKey) against "
+                "poe.com/api_key and restart the server."
+            )
+        case ErrorKind.UNKNOWN_BOT:
+            return (
+                f"Poe has no bot named '{bot}'. Check the spelling of poe.bot or the "
+                "action's bot setting, or pick another with the bot list."
+            )
+        case ErrorKind.OUT_OF_POINTS:
+            return (
+                f"Your Poe account is out of points for {bot}. Add points at "
+                "poe.com or choose a cheaper bot."
+            )
+        case ErrorKind.RATE_LIMITED:
+            return (
+                f"Poe is rate limiting requests{detail_part}. Wait a moment and try again."
+            )
+        case ErrorKind.UNREACHABLE:
+            return (
+                f"Poe could not be reached{detail_part}. Check the network connection "
+                "and POE_LSP_BASE_URL, then try again."
+            )
+        case ErrorKind.TIMED_OUT:
+            return (
+                f"{bot} stopped answering{detail_part}. Try again, or choose another bot."
+            )
+        case ErrorKind.PROMPT_TOO_LONG:
+            return (
+                f"{bot} refused the prompt as too long{detail_part}. Select less code "
+                "or lower poe.context.maxChars."
+            )
+        case ErrorKind.BOT_FAILED:
+            return f"{bot} failed to answer{detail_part}. Try again, or choose another bot."
+        case ErrorKind.BOT_FAILED_MID_ANSWER:
+            return (
+                f"{bot} failed in the middle of its answer{detail_part}. "
+                "Nothing was kept in the document; try again."
+            )
+        case ErrorKind.NOT_ALLOWED:
+            return (
+                f"The bot '{bot}' was not allowed, so nothing was sent. Add it to "
+                "allowedBots in your user settings to use it without being asked."
+            )
+        case ErrorKind.CONFLICT:
+            return (
+                "The selection was edited while the bot was writing it, so the job "
+                "stopped writing and kept your edit. Run it again on the new text."
+            )
+        case ErrorKind.EDIT_REJECTED:
+            return (
+                f"The editor did not apply the edit{detail_part}. The document was "
+                "left as it was; run the job again."
+            )
+
+
+class PoeError(Exception):
+    """A failure the user is told about, with its kind and user-facing sentence."""
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        *,
+        bot: str = "",
+        detail: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        self.kind = kind
+        self.bot = bot
+        self.detail = detail
+        self.retry_after = retry_after
+        super().__init__(_sentence(kind, bot, detail))
+
+    @property
+    def message(self) -> str:
+        """The one sentence shown to the user."""
+        return str(self)

@@ -1,0 +1,641 @@
+"""A local fake Poe, built from the real fastapi-poe server library.
+
+Tests, the demo and the benchmarks talk to it over real HTTP exactly as they
+would talk to ``https://api.poe.com/bot/``.  Every bot is a
+``fastapi_poe.PoeBot`` served by ``fastapi_poe.make_app``; the failures that a
+bot cannot produce (HTTP statuses, a dropped connection) are plain Starlette
+routes in the same app.  Each bot is named for what it does and is steered by
+the ``parameters`` of the last user message, so one bot serves many tests::
+
+    async with FakePoe() as fake:
+        client = PoeClient("any-key", fake.base_url)
+        ...
+        assert fake.requests[-1].parameters == {"answer": "42"}
+
+Run standalone (for editor tests) with ``python -m poe_lsp.fakepoe --port 0``:
+the first line on stdout is the base URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, ClassVar
+
+import fastapi_poe as fp
+import uvicorn
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+
+logger = logging.getLogger(__name__)
+
+Event = fp.PartialResponse | ServerSentEvent
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One query request as a bot or failure route received it."""
+
+    bot: str
+    headers: dict[str, str]
+    messages: list[dict[str, Any]]
+
+    @property
+    def _last_user(self) -> dict[str, Any]:
+        users = [m for m in self.messages if m.get("role") == "user"]
+        return users[-1] if users else {}
+
+    @property
+    def prompt(self) -> str:
+        """The content of the last user message."""
+        return str(self._last_user.get("content", ""))
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The parameters of the last user message."""
+        parameters: dict[str, Any] = dict(self._last_user.get("parameters") or {})
+        return parameters
+
+
+class _Params:
+    """Typed access to the steering parameters, falling back to each bot's defaults."""
+
+    def __init__(self, parameters: dict[str, Any]) -> None:
+        self._p = parameters
+
+    def text(self, name: str, default: str) -> str:
+        value = self._p.get(name, default)
+        return value if isinstance(value, str) else str(value)
+
+    def number(self, name: str, default: float) -> float:
+        try:
+            return float(self._p.get(name, default))
+        except (TypeError, ValueError):
+            return default
+
+    def integer(self, name: str, default: int) -> int:
+        return int(self.number(name, default))
+
+    def flag(self, name: str, default: bool) -> bool:
+        return bool(self._p.get(name, default))
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    if size <= 0 or len(text) <= size:
+        return [text]
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+async def _stream(text: str, size: int, delay: float) -> AsyncIterator[Event]:
+    for i, chunk in enumerate(_chunks(text, size)):
+        if i and delay > 0:
+            await asyncio.sleep(delay)
+        yield fp.PartialResponse(text=chunk)
+
+
+def _message_dicts(query: Sequence[fp.ProtocolMessage]) -> list[dict[str, Any]]:
+    return [
+        {
+            "role": m.role,
+            "content": m.content,
+            "parameters": dict(m.parameters),
+            "attachments": [a.model_dump() for a in m.attachments],
+        }
+        for m in query
+    ]
+
+
+class _FakeBot(fp.PoeBot):
+    """Records each query, notices client disconnects, and delegates to :meth:`answer`."""
+
+    name: ClassVar[str] = ""
+
+    def __init__(self, fake: FakePoe, *, record: bool = True) -> None:
+        super().__init__(path=f"/{self.name}", should_insert_attachment_messages=False)
+        self._fake = fake
+        self._record = record
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        """The bot's behaviour; ``prompt`` is the last user message."""
+        yield fp.PartialResponse(text=prompt)
+
+    async def get_response_with_context(
+        self, request: fp.QueryRequest, context: fp.RequestContext
+    ) -> AsyncIterator[Event]:
+        messages = _message_dicts(request.query)
+        if self._record:
+            self._fake._record(self.name, context.http_request, messages)
+        recorded = RecordedRequest(self.name, {}, messages)
+        try:
+            async for event in self.answer(recorded.prompt, _Params(recorded.parameters)):
+                yield event
+        except (asyncio.CancelledError, GeneratorExit):
+            # sse-starlette cancels the response when the client goes away.
+            self._fake._note_disconnect(self.name)
+            raise
+
+    async def on_error_with_context(
+        self, error_request: fp.ReportErrorRequest, context: fp.RequestContext
+    ) -> None:
+        self._fake.error_reports.append((self.name, error_request.message))
+
+
+class EchoBot(_FakeBot):
+    """Streams back the prompt. Parameters: ``chunk_size`` (0 = one chunk), ``delay``."""
+
+    name = "EchoBot"
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        async for event in _stream(prompt, p.integer("chunk_size", 0), p.number("delay", 0)):
+            yield event
+
+
+class ExplainBot(_FakeBot):
+    """A deterministic Markdown explanation that mentions the prompt's length.
+
+    Parameters: ``answer`` (replaces the explanation), ``chunk_size`` (12), ``delay``.
+    """
+
+    name = "ExplainBot"
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        lines = prompt.count("\n") + 1 if prompt else 0
+        default = (
+            "## Explanation\n\n"
+            f"The prompt was {len(prompt)} characters long ({lines} lines).\n\n"
+            "- It defines the code you selected.\n"
+            "- It runs without side effects.\n"
+        )
+        text = p.text("answer", default)
+        async for event in _stream(text, p.integer("chunk_size", 12), p.number("delay", 0)):
+            yield event
+
+
+class SlowBot(_FakeBot):
+    """Many chunks with a pause between them.
+
+    Parameters: ``chunks`` (50), ``delay`` (0.1 s); chunk ``i`` is ``"chunk i\\n"``.
+    """
+
+    name = "SlowBot"
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        delay = p.number("delay", 0.1)
+        for i in range(p.integer("chunks", 50)):
+            if i:
+                await asyncio.sleep(delay)
+            yield fp.PartialResponse(text=f"chunk {i}\n")
+
+
+DEFAULT_CODE = 'def greet(name: str) -> str:\n    return f"Hello, {name}!"'
+
+
+class FencedCodeBot(_FakeBot):
+    """A prose line, a ```python fenced block, a prose line.
+
+    Parameters: ``answer`` (the code inside the fence, default :data:`DEFAULT_CODE`),
+    ``chunk_size`` (7, so fences split across chunks), ``delay``.
+    """
+
+    name = "FencedCodeBot"
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        code = p.text("answer", DEFAULT_CODE)
+        text = (
+            f"Here is the rewritten code:\n\n```python\n{code}\n```\n\n"
+            "The behaviour is unchanged.\n"
+        )
+        async for event in _stream(text, p.integer("chunk_size", 7), p.number("delay", 0)):
+            yield event
+
+
+class ReplaceBot(_FakeBot):
+    """Streams a draft, then a ``replace_response`` with the final text.
+
+    Parameters: ``draft`` ("Thinking about it..."), ``answer`` ("The final answer."),
+    ``after`` (text streamed after the replacement, default none).
+    """
+
+    name = "ReplaceBot"
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        async for event in _stream(p.text("draft", "Thinking about it..."), 8, 0):
+            yield event
+        final = p.text("answer", "The final answer.")
+        yield fp.PartialResponse(text=final, is_replace_response=True)
+        after = p.text("after", "")
+        if after:
+            yield fp.PartialResponse(text=after)
+
+
+class FailsMidStreamBot(_FakeBot):
+    """Some text, then an error event.
+
+    Parameters: ``chunks`` (2, each ``"partial i "``), ``error`` (the error text),
+    ``allow_retry`` (False).
+    """
+
+    name = "FailsMidStreamBot"
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        for i in range(p.integer("chunks", 2)):
+            yield fp.PartialResponse(text=f"partial {i} ")
+        yield fp.ErrorResponse(
+            text=p.text("error", "The model stopped unexpectedly."),
+            allow_retry=p.flag("allow_retry", False),
+        )
+
+
+class OutOfPointsBot(_FakeBot):
+    """An ``insufficient_fund`` error event before any text. Parameter: ``allow_retry``."""
+
+    name = "OutOfPointsBot"
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        yield fp.ErrorResponse(
+            text="You do not have enough compute points.",
+            error_type="insufficient_fund",
+            allow_retry=p.flag("allow_retry", False),
+        )
+
+
+class PromptTooLongBot(_FakeBot):
+    """A ``user_message_too_long`` error event before any text."""
+
+    name = "PromptTooLongBot"
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        yield fp.ErrorResponse(
+            text=f"Message too long: {len(prompt)} characters.",
+            error_type="user_message_too_long",
+            allow_retry=False,
+        )
+
+
+class BotThatRaises(_FakeBot):
+    """Raises inside the bot; fastapi-poe turns it into an error event (allow_retry false)."""
+
+    name = "BotThatRaises"
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        if p.integer("chunks", 0):
+            yield fp.PartialResponse(text="before the crash ")
+        raise RuntimeError("deliberate failure inside BotThatRaises")
+
+
+class StallBot(_FakeBot):
+    """Sends ``before`` chunks (1), then goes silent for ``stall`` seconds (30), then ends."""
+
+    name = "StallBot"
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        for i in range(p.integer("before", 1)):
+            yield fp.PartialResponse(text=f"stalling {i} ")
+        await asyncio.sleep(p.number("stall", 30.0))
+        yield fp.PartialResponse(text="woke up")
+
+
+class MalformedBot(_FakeBot):
+    """``valid_chunks`` good text events (0), then a text event whose data is not JSON."""
+
+    name = "MalformedBot"
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        for i in range(p.integer("valid_chunks", 0)):
+            yield fp.PartialResponse(text=f"valid {i} ")
+        yield ServerSentEvent(data="this is {not json", event="text")
+
+
+class FastChunksBot(_FakeBot):
+    """``count`` (200) tiny chunks ``"i "``, ``interval`` (0) seconds apart."""
+
+    name = "FastChunksBot"
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        interval = p.number("interval", 0.0)
+        for i in range(p.integer("count", 200)):
+            if i:
+                await asyncio.sleep(interval)
+            yield fp.PartialResponse(text=f"{i} ")
+
+
+class RetryableErrorOnceBot(_FakeBot):
+    """First query of a FakePoe lifetime: an error event with allow_retry true; then ``answer``."""
+
+    name = "RetryableErrorOnceBot"
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        if self._fake._hit(self.name) == 1:
+            yield fp.ErrorResponse(text="Temporary overload, please retry.", allow_retry=True)
+            return
+        yield fp.PartialResponse(text=p.text("answer", "Recovered answer."))
+
+
+class _AnswerBot(_FakeBot):
+    """The healthy behaviour behind the ``...Once`` routes: streams ``answer``."""
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        text = p.text("answer", "Recovered answer.")
+        async for event in _stream(text, p.integer("chunk_size", 5), p.number("delay", 0)):
+            yield event
+
+
+BOT_CLASSES: tuple[type[_FakeBot], ...] = (
+    EchoBot,
+    ExplainBot,
+    SlowBot,
+    FencedCodeBot,
+    ReplaceBot,
+    FailsMidStreamBot,
+    OutOfPointsBot,
+    PromptTooLongBot,
+    BotThatRaises,
+    StallBot,
+    MalformedBot,
+    FastChunksBot,
+    RetryableErrorOnceBot,
+)
+
+# name -> (status, extra headers) for routes that always fail with that status.
+STATUS_ROUTES: dict[str, tuple[int, dict[str, str]]] = {
+    "Status401": (401, {"WWW-Authenticate": "Bearer"}),
+    "Status403": (403, {}),
+    "Status404": (404, {}),
+    "Status429": (429, {"Retry-After": "1"}),
+    "Status429NoRetryAfter": (429, {}),
+    "Status500": (500, {}),
+    "Status502": (502, {}),
+}
+
+# name -> status of its first query in a FakePoe lifetime; later queries stream ``answer``.
+ONCE_ROUTES: dict[str, int] = {"FlakyOnceBot": 500, "RateLimitedOnceBot": 429}
+
+
+class _DeliberateDrop(Exception):
+    """Raised by DropMidStream to make uvicorn cut the connection."""
+
+
+class _QuietDrops(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and record.exc_info[0] is _DeliberateDrop)
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
+
+
+class _DroppingResponse(Response):
+    """Sends some SSE text events, then breaks the connection without ``done``."""
+
+    def __init__(self, chunks: list[str]) -> None:
+        super().__init__(media_type="text/event-stream")
+        self._events = [
+            f"event: text\r\ndata: {json.dumps({'text': c})}\r\n\r\n".encode() for c in chunks
+        ]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/event-stream; charset=utf-8")],
+            }
+        )
+        for event in self._events:
+            await send({"type": "http.response.body", "body": event, "more_body": True})
+        raise _DeliberateDrop
+
+
+class FakePoe:
+    """The fake Poe server; ``async with FakePoe() as fake`` serves it on a free port."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
+        self.port = port
+        self.requests: list[RecordedRequest] = []
+        self.disconnects: list[str] = []
+        self.error_reports: list[tuple[str, str]] = []
+        self._hits: dict[str, int] = {}
+        self._changed = asyncio.Event()
+        self._server: uvicorn.Server | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.app = self._make_app()
+
+    # -- what tests read ---------------------------------------------------------
+
+    @property
+    def bot_names(self) -> list[str]:
+        """Every bot and failure route this fake serves."""
+        return [c.name for c in BOT_CLASSES] + [*STATUS_ROUTES, *ONCE_ROUTES, "DropMidStream"]
+
+    @property
+    def base_url(self) -> str:
+        """The bot-protocol base, with the trailing slash fastapi-poe needs."""
+        return f"http://{self.host}:{self.port}/"
+
+    def reset(self) -> None:
+        """Forget recorded requests, disconnects and error reports; re-arm the ``Once`` bots."""
+        self.requests.clear()
+        self.disconnects.clear()
+        self.error_reports.clear()
+        self._hits.clear()
+
+    async def wait_request(
+        self,
+        bot: str,
+        count: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a bounded wait keeps a failing test short
+    ) -> RecordedRequest:
+        """Wait until ``bot`` has received ``count`` queries; return the latest."""
+        await self._wait_for(lambda: self._count(bot) >= count, timeout)
+        return [r for r in self.requests if r.bot == bot][-1]
+
+    async def wait_disconnect(self, bot: str, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until ``bot`` has seen a client go away in the middle of an answer."""
+        await self._wait_for(lambda: bot in self.disconnects, timeout)
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start serving (the port is known once this returns)."""
+        config = uvicorn.Config(
+            self.app,
+            host=self.host,
+            port=self.port,
+            lifespan="off",
+            log_level="warning",
+            log_config=None,
+            access_log=False,
+        )
+        self._server = server = uvicorn.Server(config)
+        self._task = asyncio.create_task(server.serve(), name="fakepoe")
+        while not server.started:
+            if self._task.done():
+                self._task.result()
+                raise RuntimeError("the fake Poe server stopped while starting")
+            await asyncio.sleep(0.005)
+        self.port = server.servers[0].sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        """Stop serving and cut any connection still open (its bot sees a disconnect)."""
+        server, task = self._server, self._task
+        if server is None or task is None:
+            return
+        server.should_exit = True
+        server.force_exit = True  # don't wait for StallBot's 30 s
+        await asyncio.wait([task])
+        for connection in list(server.server_state.connections):
+            transport = getattr(connection, "transport", None)
+            if transport is not None:
+                transport.close()
+        pending = [t for t in server.server_state.tasks if not t.done()]
+        if pending:
+            _, still = await asyncio.wait(pending, timeout=1.0)
+            for t in still:
+                t.cancel()
+        self._server = self._task = None
+
+    async def serve_forever(self) -> None:
+        """Wait until the server stops (e.g. on SIGINT/SIGTERM)."""
+        if self._task is not None:
+            await self._task
+
+    async def __aenter__(self) -> FakePoe:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    # -- internals -------------------------------------------------------------------
+
+    def _count(self, bot: str) -> int:
+        return sum(1 for r in self.requests if r.bot == bot)
+
+    def _notify(self) -> None:
+        # Waiters hold the old event; a fresh one serves the next change.
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def _wait_for(self, predicate: Callable[[], bool], seconds: float) -> None:
+        async with asyncio.timeout(seconds):
+            while not predicate():
+                await self._changed.wait()
+
+    def _record(self, bot: str, request: Request, messages: list[dict[str, Any]]) -> None:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        self.requests.append(RecordedRequest(bot, headers, messages))
+        self._notify()
+
+    def _note_disconnect(self, bot: str) -> None:
+        self.disconnects.append(bot)
+        self._notify()
+
+    def _hit(self, bot: str) -> int:
+        self._hits[bot] = self._hits.get(bot, 0) + 1
+        return self._hits[bot]
+
+    async def _record_query(self, bot: str, request: Request) -> dict[str, Any] | None:
+        """Record a failure route's query; None when the POST is not a query."""
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or body.get("type") != "query":
+            return None
+        query = fp.QueryRequest.model_validate(body)
+        self._record(bot, request, _message_dicts(query.query))
+        return body
+
+    def _make_app(self) -> Any:
+        bots = [cls(self) for cls in BOT_CLASSES]
+        # make_app warns three lines per bot about settings sync we never want.
+        poe_logger = logging.getLogger("uvicorn.default")
+        level = poe_logger.level
+        poe_logger.setLevel(logging.ERROR)
+        try:
+            app = fp.make_app(bots, allow_without_key=True)
+        finally:
+            poe_logger.setLevel(level)
+
+        for name, (status, headers) in STATUS_ROUTES.items():
+            app.add_route(f"/{name}", self._status_endpoint(name, status, headers), ["POST"])
+        for name, status in ONCE_ROUTES.items():
+            healthy = type(name, (_AnswerBot,), {"name": name})(self, record=False)
+            app.add_route(f"/{name}", self._once_endpoint(name, status, healthy), ["POST"])
+        app.add_route("/DropMidStream", self._drop_endpoint, ["POST"])
+        return app
+
+    def _status_endpoint(
+        self, name: str, status: int, headers: dict[str, str]
+    ) -> Callable[[Request], Any]:
+        async def endpoint(request: Request) -> Response:
+            await self._record_query(name, request)
+            return JSONResponse({"detail": f"{name} says {status}"}, status, headers)
+
+        return endpoint
+
+    def _once_endpoint(self, name: str, status: int, healthy: _FakeBot) -> Callable[[Request], Any]:
+        async def endpoint(request: Request) -> Response:
+            body = await self._record_query(name, request)
+            if body is None:
+                return JSONResponse({})
+            if self._hit(name) == 1:
+                retry_after = _params_of(body).text("retry_after", "1")
+                headers = {"Retry-After": retry_after} if status == 429 else {}
+                return JSONResponse({"detail": f"{name} fails once"}, status, headers)
+            query = fp.QueryRequest.model_validate(body)
+            return EventSourceResponse(
+                healthy.handle_query(query, fp.RequestContext(http_request=request))
+            )
+
+        return endpoint
+
+    async def _drop_endpoint(self, request: Request) -> Response:
+        body = await self._record_query("DropMidStream", request)
+        params = _params_of(body)
+        return _DroppingResponse([f"dropped {i} " for i in range(params.integer("chunks", 2))])
+
+
+def _params_of(body: dict[str, Any] | None) -> _Params:
+    """The steering parameters of a raw query body's last user message."""
+    messages = [m for m in (body or {}).get("query", []) if isinstance(m, dict)]
+    return _Params(RecordedRequest("", {}, messages).parameters)
+
+
+async def _serve(host: str, port: int) -> None:
+    fake = FakePoe(host, port)
+    await fake.start()
+    print(fake.base_url, flush=True)
+    try:
+        await fake.serve_forever()
+    finally:
+        await fake.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m poe_lsp.fakepoe --port N``: serve until killed, URL on stdout first."""
+    parser = argparse.ArgumentParser(prog="python -m poe_lsp.fakepoe", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(args.host, args.port))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,371 @@
+"""Jobs: one request to a bot, from the command that starts it to ``poe/done``.
+
+A job runs as one background task that
+
+1. asks the user's consent if the bot is not one their own settings name,
+2. streams the answer from Poe (an inner task, so that cancelling it closes
+   the upstream HTTP stream while the job still finishes cleanly),
+3. publishes what arrives — ``poe/stream`` and ``$/progress`` reports,
+   coalesced to at most 20 a second, the first chunk at once —
+4. delivers the result: edits through :class:`poe_lsp.edits.EditWriter`, or an
+   explanation kept for hover and shown to clients that do not stream,
+5. sends exactly one ``poe/done`` after its last edit, and ends the progress.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from lsprotocol import types
+
+from .errors import ErrorKind, PoeError
+from .textdoc import HoverRegion, Span
+
+if TYPE_CHECKING:
+    from .edits import EditWriter
+    from .server import PoeServer
+
+log = logging.getLogger(__name__)
+
+STREAM_INTERVAL = 0.051
+"""Seconds between two ``poe/stream`` notifications of one job (at most 20 a second)."""
+PROGRESS_TAIL = 80
+"""Characters of the streamed text shown in a progress report."""
+
+Status = Literal["done", "failed", "cancelled"]
+_ids = itertools.count(1)
+
+
+@dataclass
+class JobSpec:
+    """What a command asked for, validated."""
+
+    action: str
+    uri: str
+    span: Span
+    bot: str
+    prompt: str
+    parameters: dict[str, Any]
+    edits: bool
+    title: str
+    work_done_token: int | str | None = None
+
+
+@dataclass
+class Job:
+    """A running (or finished) job."""
+
+    spec: JobSpec
+    id: str = field(default_factory=lambda: f"poe-{next(_ids)}-{uuid.uuid4().hex[:8]}")
+    text: str = ""
+    sent_text: str = ""
+    status: Status | None = None
+    error: str | None = None
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    finished: bool = False
+    stream_task: asyncio.Task[None] | None = None
+    writer: EditWriter | None = None
+    region: HoverRegion | None = None
+    progress_token: int | str | None = None
+
+    def cancel(self) -> None:
+        """Stop the upstream stream; the job then finishes as ``cancelled``."""
+        if self.stream_task is not None and not self.stream_task.done():
+            self.stream_task.cancel()
+
+
+class JobManager:
+    """Starts, tracks and cancels jobs."""
+
+    def __init__(self, server: PoeServer) -> None:
+        self.server = server
+        self.running: dict[str, Job] = {}
+        self._consent: dict[str, asyncio.Future[bool]] = {}
+
+    def start(self, spec: JobSpec) -> Job:
+        """Register a job and run it in the background."""
+        job = Job(spec)
+        if spec.edits:
+            from .edits import EditWriter
+
+            job.writer = EditWriter(self.server, job)
+        else:
+            job.region = self.server.hovers.follow(spec.uri, spec.span)
+        self.running[job.id] = job
+        self.server.run_task(self._run(job), f"job {job.id}")
+        return job
+
+    def editing_job_overlapping(self, uri: str, span: Span) -> Job | None:
+        """A running editing job whose target overlaps ``span``, if any."""
+        for job in self.running.values():
+            if job.writer is None or job.spec.uri != uri or job.finished:
+                continue
+            current = job.writer.tracker.span
+            if span.start < current.end and current.start < span.end:
+                return job
+            if span == current:
+                return job
+        return None
+
+    def cancel(self, job_id: str) -> bool:
+        """Cancel one job; False if it is not running."""
+        job = self.running.get(job_id)
+        if job is None:
+            return False
+        job.cancel()
+        return True
+
+    def cancel_all(self) -> list[str]:
+        """Cancel every running job and return their ids."""
+        ids = list(self.running)
+        for job in list(self.running.values()):
+            job.cancel()
+        return ids
+
+    def forget_document(self, uri: str) -> None:
+        """A document closed: its editing jobs stop; explanations may finish."""
+        for job in list(self.running.values()):
+            if job.spec.uri == uri and job.writer is not None:
+                job.cancel()
+
+    # -- the life of a job -------------------------------------------------------------
+
+    async def _run(self, job: Job) -> None:
+        spec = job.spec
+        started = time.perf_counter()
+        await self._begin_progress(job)
+        publisher = self.server.run_task(self._publish(job), f"publish {job.id}")
+        writer_task = (
+            self.server.run_task(job.writer.run(), f"edits {job.id}") if job.writer else None
+        )
+        status: Status = "done"
+        error: PoeError | None = None
+        try:
+            job.stream_task = asyncio.get_running_loop().create_task(self._stream(job))
+            await asyncio.wait([job.stream_task])
+            if job.stream_task.cancelled():
+                status = "cancelled"
+            elif (exc := job.stream_task.exception()) is not None:
+                status = "failed"
+                if isinstance(exc, PoeError):
+                    error = exc
+                    if exc.kind is ErrorKind.NOT_ALLOWED:
+                        status = "cancelled"
+                else:
+                    log.error("job %s failed", job.id, exc_info=exc)
+                    error = PoeError(ErrorKind.BOT_FAILED, bot=spec.bot, detail="internal error")
+            if job.writer is not None and job.writer.conflict_error is not None:
+                status, error = "failed", job.writer.conflict_error
+        finally:
+            job.finished = True
+            job.changed.set()
+            await asyncio.wait([publisher])
+            if job.writer is not None and writer_task is not None:
+                final_error = await job.writer.finish(status, writer_task)
+                if final_error is not None and status == "done":
+                    status, error = ("cancelled" if final_error.kind is ErrorKind.EDIT_REJECTED
+                                     and job.writer.declined else "failed"), final_error
+            self.running.pop(job.id, None)
+            job.status = status
+            job.error = error.message if error else None
+            log.info("job %s %s %s in %.2fs (%d chars)", job.id, spec.action, status,
+                     time.perf_counter() - started, len(job.text))
+            self._deliver(job, error)
+
+    async def _stream(self, job: Job) -> None:
+        spec = job.spec
+        if not await self._allowed(spec.bot):
+            raise PoeError(ErrorKind.NOT_ALLOWED, bot=spec.bot)
+        settings = self.server.settings
+
+        def on_retry(err: PoeError, delay: float) -> None:
+            self._report(job, f"{err.message} Retrying in {delay:.0f} s…")
+
+        events = self.server.poe_client.stream(
+            spec.bot,
+            spec.prompt,
+            parameters=spec.parameters,
+            app_title=settings.app_title,
+            app_referer=settings.app_referer,
+            on_retry=on_retry,
+        )
+        async with contextlib.aclosing(events) as stream:
+            async for event in stream:
+                job.text = event.text if event.replace else job.text + event.text
+                job.changed.set()
+                if job.writer is not None:
+                    job.writer.wake()
+                    if job.writer.stopped:
+                        break
+
+    # -- consent --------------------------------------------------------------------------
+
+    async def _allowed(self, bot: str) -> bool:
+        server = self.server
+        if bot in server.user_bots or bot in server.consented_bots:
+            return True
+        pending = self._consent.get(bot)
+        if pending is None:
+            pending = asyncio.get_running_loop().create_future()
+            self._consent[bot] = pending
+            try:
+                answer = await server.window_show_message_request_async(
+                    types.ShowMessageRequestParams(
+                        type=types.MessageType.Warning,
+                        message=(
+                            f"poe-lsp: the workspace or a command asks for the bot '{bot}', "
+                            "which your own settings do not name. Allow it to spend your Poe "
+                            "points for this session?"
+                        ),
+                        actions=[types.MessageActionItem("Allow"),
+                                 types.MessageActionItem("Cancel")],
+                    )
+                )
+                allowed = answer is not None and answer.title == "Allow"
+            except Exception:
+                log.warning("consent request for %s failed", bot, exc_info=True)
+                allowed = False
+            if allowed:
+                server.consented_bots.add(bot)
+            pending.set_result(allowed)
+            self._consent.pop(bot, None)
+            return allowed
+        return await asyncio.shield(pending)
+
+    # -- publishing -------------------------------------------------------------------------
+
+    async def _publish(self, job: Job) -> None:
+        """Send ``poe/stream`` and progress reports, at most 20 a second."""
+        last = -1.0
+        while True:
+            await job.changed.wait()
+            job.changed.clear()
+            wait = last + STREAM_INTERVAL - time.monotonic()
+            if wait > 0 and not job.finished:
+                await asyncio.sleep(wait)
+                job.changed.clear()
+            if job.text != job.sent_text:
+                self._notify_stream(job)
+                last = time.monotonic()
+            if job.finished:
+                return
+
+    def _range_payload(self, job: Job) -> dict[str, Any]:
+        doc = self.server.documents.get(job.spec.uri)
+        if job.writer is not None:
+            span = job.writer.tracker.span
+        elif job.region is not None:
+            span = job.region.span
+        else:
+            span = job.spec.span
+        if doc is None:
+            return {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}
+        enc = self.server.encoding
+        end = min(span.end, len(doc.text))
+        start_pos, end_pos = doc.pos_at(min(span.start, end), enc), doc.pos_at(end, enc)
+        return {
+            "start": {"line": start_pos.line, "character": start_pos.character},
+            "end": {"line": end_pos.line, "character": end_pos.character},
+        }
+
+    def _payload(self, job: Job) -> dict[str, Any]:
+        return {
+            "jobId": job.id,
+            "action": job.spec.action,
+            "uri": job.spec.uri,
+            "range": self._range_payload(job),
+            "bot": job.spec.bot,
+        }
+
+    def _notify_stream(self, job: Job) -> None:
+        text = job.text
+        if text.startswith(job.sent_text):
+            delta = text[len(job.sent_text) :]
+        else:  # the bot replaced its answer: a client resets on a non-prefix text
+            delta = text
+        job.sent_text = text
+        self.server.protocol.notify("poe/stream", {**self._payload(job), "delta": delta,
+                                                   "text": text})
+        tail = " ".join(text[-PROGRESS_TAIL:].split())
+        self._report(job, tail)
+
+    # -- progress ---------------------------------------------------------------------------
+
+    async def _begin_progress(self, job: Job) -> None:
+        server = self.server
+        if not server.supports_progress():
+            return
+        token = job.spec.work_done_token
+        if token is None:
+            token = f"poe-{job.id}"
+            try:
+                await server.work_done_progress.create_async(token)
+            except Exception:
+                log.warning("client refused a progress token", exc_info=True)
+                return
+        job.progress_token = token
+        server.work_done_progress.begin(
+            token,
+            types.WorkDoneProgressBegin(
+                title=job.spec.title, cancellable=True, message=f"waiting for {job.spec.bot}…"
+            ),
+        )
+        future = server.work_done_progress.tokens.get(token)
+        if future is not None:
+            future.add_done_callback(lambda f: job.cancel() if f.cancelled() else None)
+
+    def _report(self, job: Job, message: str) -> None:
+        if job.progress_token is None:
+            return
+        self.server.work_done_progress.report(
+            job.progress_token, types.WorkDoneProgressReport(message=message)
+        )
+
+    def _end_progress(self, job: Job, message: str) -> None:
+        token = job.progress_token
+        if token is None:
+            return
+        self.server.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
+        # pygls never forgets a token; a long session would keep every one.
+        future = self.server.work_done_progress.tokens.pop(token, None)
+        if future is not None and not future.done():
+            future.set_result(None)
+
+    # -- the end ------------------------------------------------------------------------------
+
+    def _deliver(self, job: Job, error: PoeError | None) -> None:
+        """Hover, messages and progress end first: ``poe/done`` is the job's last word."""
+        server, spec = self.server, job.spec
+        if job.region is not None:
+            if job.status == "done":
+                server.hovers.keep(spec.uri, job.region, job.text)
+                if not server.stream_capable and job.text.strip():
+                    server.show(types.MessageType.Info, f"{spec.bot}: {job.text}")
+            else:
+                server.hovers.drop(spec.uri, job.region)
+        outcome = {"done": "done", "cancelled": "cancelled", "failed": "failed"}[
+            job.status or "failed"
+        ]
+        self._end_progress(job, job.error or outcome)
+        if job.status == "failed" and error is not None:
+            kind = (types.MessageType.Warning if error.kind is ErrorKind.CONFLICT
+                    else types.MessageType.Error)
+            server.show(kind, f"poe-lsp: {error.message}")
+        elif job.status == "cancelled" and error is not None:
+            server.show(types.MessageType.Info, f"poe-lsp: {error.message}")
+        server.protocol.notify(
+            "poe/done",
+            {
+                **self._payload(job),
+                "status": job.status,
+                "text": job.text,
+                **({"error": job.error} if job.error else {}),
+            },
+        )

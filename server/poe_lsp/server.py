@@ -1,0 +1,203 @@
+"""The language server object and the wiring of its features.
+
+Each feature lives in its own module with a ``setup(server)`` that registers
+its handlers; this module only builds the server and holds the state they
+share.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine, Generator
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
+
+from . import __version__
+from .settings import Secrets, Settings, SettingsReader
+from .textdoc import DocumentStore, Encoding
+
+if TYPE_CHECKING:
+    from .hover import HoverStore
+    from .jobs import JobManager
+    from .poe_client import PoeClient
+
+log = logging.getLogger(__name__)
+
+CommandHandler = Callable[["PoeServer", types.ExecuteCommandParams], Any]
+
+
+class PoeProtocol(LanguageServerProtocol):
+    """Dispatches ``workspace/executeCommand`` with the whole params object.
+
+    pygls converts command arguments by annotation and hides the
+    ``workDoneToken``; our commands validate their one argument object
+    themselves (to answer -32602 with a helpful sentence) and use the token.
+    """
+
+    _server: PoeServer
+
+    @lsp_method(types.WORKSPACE_EXECUTE_COMMAND)
+    def lsp_workspace__execute_command(
+        self, params: types.ExecuteCommandParams
+    ) -> Generator[Any, Any, Any]:
+        from pygls.exceptions import JsonRpcInvalidParams
+
+        handler = self._server.command_handlers.get(params.command)
+        if handler is None:
+            known = ", ".join(sorted(self._server.command_handlers))
+            raise JsonRpcInvalidParams(
+                message=f"Unknown command {params.command!r}; poe-lsp offers {known}."
+            )
+        result = yield handler, (self._server, params), None
+        return result
+
+    def _execute_handler(  # type: ignore[no-untyped-def]
+        self, msg_id, handler, callback, args=None, kwargs=None
+    ) -> None:
+        """pygls files the future of every async handler run from a built-in
+        generator (such as executeCommand) under a random id and never removes
+        it; drop it once it is done so a long session does not grow."""
+        super()._execute_handler(msg_id, handler, callback, args=args, kwargs=kwargs)
+        future = self._request_futures.get(msg_id)
+        if future is not None:
+
+            def forget(done: Any) -> None:
+                if self._request_futures.get(msg_id) is done:
+                    del self._request_futures[msg_id]
+
+            future.add_done_callback(forget)
+
+
+class PoeServer(LanguageServer):
+    """Holds what the features share: documents, settings, jobs, the Poe client."""
+
+    def __init__(self) -> None:
+        super().__init__("poe-lsp", __version__, protocol_cls=PoeProtocol)
+        self.documents = DocumentStore()
+        self.command_handlers: dict[str, CommandHandler] = {}
+        self.init_options: dict[str, Any] = {}
+        self.workspace_options: dict[str, Any] = {}
+        self.reader = SettingsReader(self.show_warning)
+        self.settings = Settings()
+        self.secrets = Secrets()
+        self.user_bots: frozenset[str] = frozenset()
+        self.consented_bots: set[str] = set()
+        self.stream_capable = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.configured = asyncio.Event()
+        self._poe_client: PoeClient | None = None
+        self.jobs: JobManager
+        self.hovers: HoverStore
+
+    # -- client facts ---------------------------------------------------------------
+
+    @property
+    def encoding(self) -> Encoding:
+        """The negotiated position encoding."""
+        try:
+            enc = self.workspace.position_encoding
+        except RuntimeError:
+            return "utf-16"
+        value = str(getattr(enc, "value", enc) or "utf-16")
+        return value if value in ("utf-8", "utf-32") else "utf-16"  # type: ignore[return-value]
+
+    def supports_progress(self) -> bool:
+        """Whether the client declared ``window.workDoneProgress``."""
+        window = self.client_capabilities.window
+        return bool(window and window.work_done_progress)
+
+    def supports_document_changes(self) -> bool:
+        """Whether versioned ``documentChanges`` may be used in workspace edits."""
+        ws = self.client_capabilities.workspace
+        return bool(ws and ws.workspace_edit and ws.workspace_edit.document_changes)
+
+    def supports_change_annotations(self) -> bool:
+        """Whether the client can show a confirmation for annotated edits."""
+        ws = self.client_capabilities.workspace
+        return bool(
+            ws
+            and ws.workspace_edit
+            and ws.workspace_edit.document_changes
+            and ws.workspace_edit.change_annotation_support
+        )
+
+    # -- the Poe client, created on first use ---------------------------------------
+
+    @property
+    def poe_client(self) -> PoeClient:
+        """The shared Poe client (imports the HTTP stack on first use)."""
+        if self._poe_client is None:
+            from .poe_client import PoeClient
+
+            self._poe_client = PoeClient(self.secrets.api_key, self.secrets.base_url)
+        return self._poe_client
+
+    async def close_poe_client(self) -> None:
+        """Close the shared HTTP session, if one was opened."""
+        if self._poe_client is not None:
+            client, self._poe_client = self._poe_client, None
+            await client.aclose()
+
+    # -- messages ---------------------------------------------------------------------
+
+    def show(self, kind: types.MessageType, message: str) -> None:
+        """Show a message to the user (``window/showMessage``)."""
+        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+    def show_warning(self, message: str) -> None:
+        """Show a warning to the user."""
+        self.show(types.MessageType.Warning, message)
+
+    # -- background tasks ---------------------------------------------------------
+
+    def run_task(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """Start a background task, keep a reference and log its failure."""
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("background task %s failed", task.get_name(), exc_info=exc)
+
+    @property
+    def task_count(self) -> int:
+        """Background tasks still running (for leak checks)."""
+        return len(self._tasks)
+
+    async def ready(self, timeout: float = 5.0) -> None:
+        """Wait (briefly) until the first workspace configuration has been read,
+        so that a command sent right after start-up uses the user's settings."""
+        if not self.configured.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.configured.wait(), timeout)
+
+    def register_command(self, name: str, handler: CommandHandler) -> None:
+        """Expose a command in ``executeCommandProvider`` and dispatch it to ``handler``."""
+        self.command_handlers[name] = handler
+
+        @self.command(name)
+        def _listed(*_args: Any) -> None:  # pragma: no cover - never called: see PoeProtocol
+            return None
+
+
+def create_server() -> PoeServer:
+    """Build a server with every feature registered."""
+    from . import code_actions, commands, config, documents, hover
+    from .jobs import JobManager
+
+    server = PoeServer()
+    server.jobs = JobManager(server)
+    config.setup(server)
+    documents.setup(server)
+    commands.setup(server)
+    code_actions.setup(server)
+    hover.setup(server)
+    return server

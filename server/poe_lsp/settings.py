@@ -1,0 +1,304 @@
+"""One typed settings object, validated once.
+
+Settings come from two places (contract §2–3):
+
+* ``initializationOptions``: the user's own settings, chosen by the client.
+  Only here (or in the environment) may the API key, the endpoints and the
+  allowed bots come from.
+* ``workspace/configuration`` section ``poe``: may change everything else, and
+  wins over the initialization options.
+
+Keys are camelCase, nested (``{"context": {"maxChars": 1000}}``) or dotted
+(``{"context.maxChars": 1000}``).  Unknown keys are logged and ignored; a
+wrongly typed value is reported once and replaced by its default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
+
+log = logging.getLogger(__name__)
+
+ACTIONS = ("explain", "refactor", "document", "fix", "ask")
+EDIT_MODES = ("stream", "final", "confirm")
+DEFAULT_BOT = "GPT-5"
+DEFAULT_BASE_URL = "https://api.poe.com/bot/"
+DEFAULT_UPLOAD_URL = "https://www.quora.com/poe_api/"
+PROJECT_URL = "https://github.com/poe-lsp/poe-lsp"
+
+EditMode = Literal["stream", "final", "confirm"]
+
+
+@dataclass(frozen=True)
+class ActionSettings:
+    """Overrides for one action (``actions.<action>``)."""
+
+    bot: str | None = None
+    """Bot for this action; ``None`` means the default ``bot``."""
+    prompt: str | None = None
+    """Prompt template for this action; ``None`` means the built-in one."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the user can configure, with the contract's defaults."""
+
+    bot: str = DEFAULT_BOT
+    """The default bot."""
+    actions: Mapping[str, ActionSettings] = field(default_factory=dict)
+    """Per-action bot and prompt overrides."""
+    bot_parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Bot name → ``parameters`` sent on the user message."""
+    lines_before: int = 40
+    """Lines of context sent before a selection."""
+    lines_after: int = 20
+    """Lines of context sent after a selection."""
+    max_chars: int = 24000
+    """Hard budget for the whole prompt; context is trimmed first."""
+    edits_mode: EditMode = "stream"
+    """How edits reach the document: ``stream``, ``final`` or ``confirm``."""
+    app_title: str = "poe-lsp"
+    """Sent as ``X-Title`` on every Poe request."""
+    app_referer: str = PROJECT_URL
+    """Sent as ``HTTP-Referer`` on every Poe request."""
+
+    def bot_for(self, action: str) -> str:
+        """The bot an action uses when the command names none."""
+        override = self.actions.get(action)
+        return override.bot if override and override.bot else self.bot
+
+    def template_for(self, action: str) -> str | None:
+        """The user's prompt template for an action, or ``None`` for the built-in one."""
+        override = self.actions.get(action)
+        return override.prompt if override else None
+
+    def parameters_for(self, bot: str) -> dict[str, Any]:
+        """The configured ``parameters`` for a bot (a fresh, mutable copy)."""
+        return dict(self.bot_parameters.get(bot, {}))
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """What only the user (environment or initialization options) may set."""
+
+    api_key: str = dataclasses.field(default="", repr=False)
+    """The Poe API key; never logged (excluded from ``repr``)."""
+    base_url: str = DEFAULT_BASE_URL
+    """The bot-protocol base; bot ``X`` is requested at ``<base>X``."""
+    upload_url: str = DEFAULT_UPLOAD_URL
+    """Where file attachments are uploaded."""
+    allowed_bots: frozenset[str] = frozenset()
+    """Bots the user allowed in advance (beyond the ones their settings name)."""
+
+
+def mask(key: str) -> str:
+    """Show that a key is set without revealing it."""
+    if not key:
+        return "(not set)"
+    return f"set, {len(key)} characters, ending …{key[-2:]}" if len(key) >= 12 else "set"
+
+
+def flatten(options: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Turn nested option objects into dotted keys (``context.maxChars``).
+
+    ``actions`` and ``botParameters`` are kept as whole values below their own
+    key so that bot names containing dots survive.
+    """
+    flat: dict[str, Any] = {}
+    for key, value in options.items():
+        if not isinstance(key, str):
+            continue
+        dotted = f"{prefix}{key}"
+        if dotted in ("botParameters", "allowedBots"):
+            flat[dotted] = value
+        elif isinstance(value, Mapping) and dotted != "actions" and not dotted.startswith(
+            "actions."
+        ):
+            flat.update(flatten(value, f"{dotted}."))
+        elif isinstance(value, Mapping) and dotted == "actions":
+            for action, action_value in value.items():
+                if isinstance(action_value, Mapping):
+                    for sub_key, sub_value in action_value.items():
+                        flat[f"actions.{action}.{sub_key}"] = sub_value
+                else:
+                    flat[f"actions.{action}"] = action_value
+        else:
+            flat[dotted] = value
+    return flat
+
+
+SECRET_KEYS = ("apiKey", "baseUrl", "uploadUrl", "allowedBots")
+
+
+class SettingsReader:
+    """Validates raw option dictionaries into :class:`Settings`.
+
+    ``report`` is called once per distinct problem (the server shows it with
+    ``window/showMessage``); repeated reads of the same bad value stay quiet.
+    """
+
+    def __init__(self, report: Callable[[str], None]) -> None:
+        self._report = report
+        self._reported: set[str] = set()
+
+    def _problem(self, message: str) -> None:
+        if message not in self._reported:
+            self._reported.add(message)
+            log.warning("%s", message)
+            self._report(message)
+
+    def read(
+        self, init_options: Mapping[str, Any] | None, workspace: Mapping[str, Any] | None
+    ) -> Settings:
+        """Merge initialization options and workspace configuration (the latter wins)."""
+        merged = flatten(init_options or {})
+        for key in SECRET_KEYS:
+            merged.pop(key, None)
+        for key, value in flatten(workspace or {}).items():
+            if key in SECRET_KEYS:
+                log.warning("ignored %s from workspace configuration: only user settings may set it",
+                            key)
+                continue
+            merged[key] = value
+        return self._validate(merged)
+
+    def _validate(self, raw: dict[str, Any]) -> Settings:
+        values: dict[str, Any] = {}
+        actions: dict[str, dict[str, str | None]] = {}
+        defaults = Settings()
+
+        def typed(key: str, value: Any, kind: type, default: Any) -> Any:
+            ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+            if kind is int and ok and value < 0:
+                ok = False
+            if kind is str and ok and not value.strip():
+                ok = False
+            if not ok:
+                wanted = {int: "a non-negative whole number", str: "a non-empty string"}.get(
+                    kind, kind.__name__
+                )
+                self._problem(
+                    f"poe-lsp: setting poe.{key} should be {wanted}, not {value!r}; "
+                    f"using the default {default!r}."
+                )
+                return default
+            return value
+
+        simple: dict[str, tuple[str, type]] = {
+            "bot": ("bot", str),
+            "context.linesBefore": ("lines_before", int),
+            "context.linesAfter": ("lines_after", int),
+            "context.maxChars": ("max_chars", int),
+            "app.title": ("app_title", str),
+            "app.referer": ("app_referer", str),
+        }
+        for key, value in raw.items():
+            if value is None:
+                continue
+            if key in simple:
+                attr, kind = simple[key]
+                values[attr] = typed(key, value, kind, getattr(defaults, attr))
+            elif key == "edits.mode":
+                if value in EDIT_MODES:
+                    values["edits_mode"] = value
+                else:
+                    self._problem(
+                        f"poe-lsp: setting poe.edits.mode should be one of "
+                        f"{', '.join(EDIT_MODES)}, not {value!r}; using 'stream'."
+                    )
+            elif key == "botParameters":
+                values["bot_parameters"] = self._bot_parameters(value)
+            elif key.startswith("actions."):
+                parts = key.split(".")
+                if len(parts) == 3 and parts[1] in ACTIONS and parts[2] in ("bot", "prompt"):
+                    checked = typed(key, value, str, None)
+                    actions.setdefault(parts[1], {})[parts[2]] = checked
+                else:
+                    log.info("ignored unknown setting poe.%s", key)
+            else:
+                log.info("ignored unknown setting poe.%s", key)
+        if "max_chars" in values and values["max_chars"] < 200:
+            self._problem(
+                f"poe-lsp: setting poe.context.maxChars is {values['max_chars']}, too small to "
+                f"hold a prompt; using the default {defaults.max_chars}."
+            )
+            values["max_chars"] = defaults.max_chars
+        values["actions"] = {
+            name: ActionSettings(bot=spec.get("bot"), prompt=spec.get("prompt"))
+            for name, spec in actions.items()
+        }
+        return Settings(**values)
+
+    def _bot_parameters(self, value: Any) -> dict[str, dict[str, Any]]:
+        if not isinstance(value, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, Mapping) for k, v in value.items()
+        ):
+            self._problem(
+                "poe-lsp: setting poe.botParameters should map bot names to objects of "
+                "parameters; using {}."
+            )
+            return {}
+        return {name: dict(params) for name, params in value.items()}
+
+    def read_secrets(
+        self, init_options: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None
+    ) -> Secrets:
+        """Key, endpoints and allowed bots: environment first, then initialization options."""
+        env = os.environ if environ is None else environ
+        opts = init_options or {}
+
+        def pick(env_name: str, opt_name: str, default: str) -> str:
+            from_env = env.get(env_name, "")
+            if from_env:
+                return from_env
+            value = opts.get(opt_name)
+            if value is None:
+                return default
+            if isinstance(value, str) and value:
+                return value
+            self._problem(
+                f"poe-lsp: initialization option {opt_name} should be a non-empty string; "
+                "ignoring it."
+            )
+            return default
+
+        allowed_raw = opts.get("allowedBots", [])
+        if not isinstance(allowed_raw, list) or not all(isinstance(b, str) for b in allowed_raw):
+            self._problem(
+                "poe-lsp: initialization option allowedBots should be a list of bot names; "
+                "ignoring it."
+            )
+            allowed_raw = []
+        base_url = pick("POE_LSP_BASE_URL", "baseUrl", DEFAULT_BASE_URL)
+        if not base_url.endswith("/"):
+            base_url += "/"
+        return Secrets(
+            api_key=pick("POE_API_KEY", "apiKey", ""),
+            base_url=base_url,
+            upload_url=pick("POE_LSP_UPLOAD_URL", "uploadUrl", DEFAULT_UPLOAD_URL),
+            allowed_bots=frozenset(cast(list[str], allowed_raw)),
+        )
+
+
+def bots_named_by_user(init_settings: Settings, secrets: Secrets) -> frozenset[str]:
+    """Bots the user's own settings name: these never need consent (contract §6)."""
+    named = {DEFAULT_BOT, init_settings.bot, *secrets.allowed_bots}
+    named.update(spec.bot for spec in init_settings.actions.values() if spec.bot)
+    return frozenset(named)
+
+
+def bot_list(settings: Settings, secrets: Secrets) -> list[dict[str, Any]]:
+    """``poe.listBots``: every bot the settings name, with the actions that use it."""
+    by_bot: dict[str, list[str]] = {}
+    for action in ACTIONS:
+        by_bot.setdefault(settings.bot_for(action), []).append(action)
+    for name in sorted(secrets.allowed_bots):
+        by_bot.setdefault(name, [])
+    for name in settings.bot_parameters:
+        by_bot.setdefault(name, [])
+    return [{"name": name, "actions": actions} for name, actions in by_bot.items()]

@@ -1,0 +1,90 @@
+"""Shared fixtures: a fake Poe on loopback, and editors attached to the real server."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsprotocol import types
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from editor import TEST_KEY, Editor, capabilities, server_config  # noqa: E402
+
+from poe_lsp.fakepoe import FakePoe  # noqa: E402
+
+CLIENTS = ["visual-studio-code", "neovim@v0.11.0"]
+
+MakeEditor = Callable[..., Awaitable[Editor]]
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakePoe]:
+    """A fake Poe (real fastapi-poe bots served by uvicorn on 127.0.0.1)."""
+    async with FakePoe() as poe:
+        yield poe
+
+
+@pytest.fixture
+def log_file(tmp_path: Path) -> Path:
+    """Where the server under test writes its debug log."""
+    return tmp_path / "poe-lsp.log"
+
+
+@pytest.fixture
+async def make_editor(
+    fake: FakePoe, log_file: Path, tmp_path: Path
+) -> AsyncIterator[MakeEditor]:
+    """Start the real server and attach a scripted editor to it."""
+    editors: list[Editor] = []
+
+    async def make(
+        client: str = "visual-studio-code",
+        *,
+        stream: bool = True,
+        init_options: dict[str, Any] | None = None,
+        workspace: dict[str, Any] | None = None,
+        env: dict[str, str | None] | None = None,
+        minimal_diff: bool | None = None,
+    ) -> Editor:
+        server_env: dict[str, str | None] = {
+            "POE_API_KEY": TEST_KEY,
+            "POE_LSP_BASE_URL": fake.base_url,
+            **(env or {}),
+        }
+        config = server_config(server_env)
+        config.server_command += ["--log-file", str(log_file)]
+        lsp_client = await config.start()
+        if workspace is not None:
+            lsp_client.set_configuration(workspace, section="poe")
+        editor = Editor(
+            lsp_client,
+            minimal_diff=client.startswith("neovim") if minimal_diff is None else minimal_diff,
+        )
+        result = await lsp_client.initialize_session(
+            types.InitializeParams(
+                capabilities=capabilities(client, stream=stream),
+                root_uri="file:///workspace",
+                initialization_options=init_options or {},
+            )
+        )
+        encoding = result.capabilities.position_encoding
+        editor.encoding = str(getattr(encoding, "value", encoding) or "utf-16")
+        editors.append(editor)
+        return editor
+
+    yield make
+    for editor in editors:
+        try:
+            await editor.client.shutdown_session()
+        finally:
+            await editor.client.stop()
+
+
+@pytest.fixture(params=CLIENTS)
+async def editor(request: pytest.FixtureRequest, make_editor: MakeEditor) -> Editor:
+    """An editor session for each real client capability set (VS Code, Neovim)."""
+    return await make_editor(request.param)
