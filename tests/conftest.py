@@ -12,9 +12,9 @@ from lsprotocol import types
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from editor import TEST_KEY, Editor, capabilities, server_config  # noqa: E402
+from poe_lsp.fakepoe import FakePoe
 
-from poe_lsp.fakepoe import FakePoe  # noqa: E402
+from editor import TEST_KEY, Editor, capabilities, server_config
 
 CLIENTS = ["visual-studio-code", "neovim@v0.11.0"]
 
@@ -35,9 +35,7 @@ def log_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def make_editor(
-    fake: FakePoe, log_file: Path, tmp_path: Path
-) -> AsyncIterator[MakeEditor]:
+async def make_editor(fake: FakePoe, log_file: Path, tmp_path: Path) -> AsyncIterator[MakeEditor]:
     """Start the real server and attach a scripted editor to it."""
     editors: list[Editor] = []
 

@@ -115,7 +115,8 @@ class Editor:
 
         @client.feature(types.WORKSPACE_APPLY_EDIT)
         async def on_apply_edit(
-            ls: LanguageClient, params: types.ApplyWorkspaceEditParams,
+            ls: LanguageClient,
+            params: types.ApplyWorkspaceEditParams,
         ) -> types.ApplyWorkspaceEditResult:
             if self.hold_edits is not None:
                 await self.hold_edits.wait()
@@ -123,7 +124,8 @@ class Editor:
 
         @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
         def on_message_request(
-            ls: LanguageClient, params: types.ShowMessageRequestParams,
+            ls: LanguageClient,
+            params: types.ShowMessageRequestParams,
         ) -> types.MessageActionItem | None:
             self.message_requests.append(params)
             if self.consent_answer is None:
@@ -135,8 +137,9 @@ class Editor:
         changes: list[tuple[str, int | None, list[Any]]] = []
         for doc_edit in edit.document_changes or []:
             assert isinstance(doc_edit, types.TextDocumentEdit)
-            changes.append((doc_edit.text_document.uri, doc_edit.text_document.version,
-                            list(doc_edit.edits)))
+            changes.append(
+                (doc_edit.text_document.uri, doc_edit.text_document.version, list(doc_edit.edits))
+            )
         for uri, edits in (edit.changes or {}).items():
             changes.append((uri, None, list(edits)))
         for uri, version, edits in changes:
@@ -148,8 +151,14 @@ class Editor:
                 )
             self.workspace_edits.append({"uri": uri, "version": version, "edits": edits})
             spans = sorted(
-                ((doc.offset_at(_pos(e.range.start), self.encoding),
-                  doc.offset_at(_pos(e.range.end), self.encoding), e.new_text) for e in edits),
+                (
+                    (
+                        doc.offset_at(_pos(e.range.start), self.encoding),
+                        doc.offset_at(_pos(e.range.end), self.encoding),
+                        e.new_text,
+                    )
+                    for e in edits
+                ),
                 reverse=True,
             )
             old = doc.text
@@ -230,8 +239,10 @@ class Editor:
         """The LSP range (JSON form) of code-point offsets."""
         doc = self.docs[uri]
         a, b = doc.pos_at(start, self.encoding), doc.pos_at(end, self.encoding)
-        return {"start": {"line": a.line, "character": a.character},
-                "end": {"line": b.line, "character": b.character}}
+        return {
+            "start": {"line": a.line, "character": a.character},
+            "end": {"line": b.line, "character": b.character},
+        }
 
     async def command(self, name: str, *arguments: Any) -> Any:
         """Run ``workspace/executeCommand`` and return its result."""
@@ -255,7 +266,10 @@ class Editor:
         return await self.done(await self.start(name, argument))
 
     async def code_actions(
-        self, uri: str, rng: dict[str, Any], diagnostics: list[Any] | None = None,
+        self,
+        uri: str,
+        rng: dict[str, Any],
+        diagnostics: list[Any] | None = None,
         only: list[str] | None = None,
     ) -> list[dict[str, Any]]:
         """``textDocument/codeAction`` as plain JSON."""

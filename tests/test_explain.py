@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from poe_lsp.fakepoe import FakePoe
+
 from conftest import MakeEditor
 from editor import Editor
-
-from poe_lsp.fakepoe import FakePoe
 
 SOURCE = '''import math
 
@@ -45,8 +45,11 @@ async def test_explain_prompt_carries_selection_context_path_and_language(
     uri = editor.open("pkg/geometry.py", SOURCE)
     await editor.run(
         "poe.explain",
-        {"uri": uri, "range": editor.range_of(uri, "return math.pi * radius ** 2"),
-         "bot": "EchoBot"},
+        {
+            "uri": uri,
+            "range": editor.range_of(uri, "return math.pi * radius ** 2"),
+            "bot": "EchoBot",
+        },
     )
     prompt = fake.requests[-1].prompt
     assert "return math.pi * radius ** 2" in prompt
@@ -63,8 +66,12 @@ async def test_poe_stream_is_coalesced_to_twenty_a_second(
     uri = editor.open("a.py", SOURCE)
     job_id = await editor.start(
         "poe.explain",
-        {"uri": uri, "range": editor.range_of(uri, "def area"), "bot": "FastChunksBot",
-         "parameters": {"count": 400, "interval": 0.002}},
+        {
+            "uri": uri,
+            "range": editor.range_of(uri, "def area"),
+            "bot": "FastChunksBot",
+            "parameters": {"count": 400, "interval": 0.002},
+        },
     )
     done = await editor.done(job_id)
     assert done["status"] == "done"
@@ -146,8 +153,15 @@ async def test_many_jobs_run_at_once_and_each_ends_once(editor: Editor) -> None:
     uri = editor.open("geometry.py", SOURCE)
     rng = editor.range_of(uri, "def area")
     ids = [
-        await editor.start("poe.explain", {"uri": uri, "range": rng, "bot": "SlowBot",
-                                           "parameters": {"chunks": 5, "delay": 0.05}})
+        await editor.start(
+            "poe.explain",
+            {
+                "uri": uri,
+                "range": rng,
+                "bot": "SlowBot",
+                "parameters": {"chunks": 5, "delay": 0.05},
+            },
+        )
         for _ in range(6)
     ]
     results = [await editor.done(job_id) for job_id in ids]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from conftest import MakeEditor
-from editor import Editor
 
 from poe_lsp.fakepoe import FakePoe
 
-SOURCE = '''def greet(name):
+from conftest import MakeEditor
+from editor import Editor
+
+SOURCE = """def greet(name):
     print("hello " + name)
 
 
@@ -25,13 +26,13 @@ class Shop:
 # naïve 日本語 🎉 comment
 def tail():
     return "café 🎉"
-'''
+"""
 
-TOTAL = '''        t = 0
+TOTAL = """        t = 0
         for p in prices:
             t = t + p
         return t
-'''
+"""
 NEW_TOTAL = "        return sum(prices)\n"
 
 
@@ -49,8 +50,12 @@ async def test_refactor_rewrites_exactly_the_selection_with_code_only(editor: Ed
     start = SOURCE.index(TOTAL)
     done = await editor.run(
         "poe.refactor",
-        {"uri": uri, "range": editor.span_range(uri, start, start + len(TOTAL)),
-         "bot": "FencedCodeBot", "parameters": fenced(TOTAL, NEW_TOTAL)},
+        {
+            "uri": uri,
+            "range": editor.span_range(uri, start, start + len(TOTAL)),
+            "bot": "FencedCodeBot",
+            "parameters": fenced(TOTAL, NEW_TOTAL),
+        },
     )
     assert done["status"] == "done", done
     assert editor.text(uri) == SOURCE.replace(TOTAL, NEW_TOTAL)
@@ -65,8 +70,12 @@ async def test_every_edit_carries_the_version_it_was_computed_for(
     start = SOURCE.index(TOTAL)
     done = await editor.run(
         "poe.refactor",
-        {"uri": uri, "range": editor.span_range(uri, start, start + len(TOTAL)),
-         "bot": "FencedCodeBot", "parameters": fenced(TOTAL, NEW_TOTAL, delay=0.02, chunk=4)},
+        {
+            "uri": uri,
+            "range": editor.span_range(uri, start, start + len(TOTAL)),
+            "bot": "FencedCodeBot",
+            "parameters": fenced(TOTAL, NEW_TOTAL, delay=0.02, chunk=4),
+        },
     )
     assert done["status"] == "done"
     assert editor.text(uri) == SOURCE.replace(TOTAL, NEW_TOTAL)
@@ -84,8 +93,12 @@ async def test_stream_mode_writes_progressively(make_editor: MakeEditor) -> None
     code = "".join(f"        x{i} = {i}\n" for i in range(30))
     done = await editor.run(
         "poe.refactor",
-        {"uri": uri, "range": editor.span_range(uri, start, start + len(TOTAL)),
-         "bot": "FencedCodeBot", "parameters": fenced(TOTAL, code, delay=0.02, chunk=20)},
+        {
+            "uri": uri,
+            "range": editor.span_range(uri, start, start + len(TOTAL)),
+            "bot": "FencedCodeBot",
+            "parameters": fenced(TOTAL, code, delay=0.02, chunk=20),
+        },
     )
     assert done["status"] == "done"
     assert editor.text(uri) == SOURCE.replace(TOTAL, code)
@@ -100,8 +113,12 @@ async def test_confirm_mode_sends_one_annotated_edit_needing_confirmation(
     start = SOURCE.index(TOTAL)
     done = await editor.run(
         "poe.refactor",
-        {"uri": uri, "range": editor.span_range(uri, start, start + len(TOTAL)),
-         "bot": "FencedCodeBot", "parameters": fenced(TOTAL, NEW_TOTAL)},
+        {
+            "uri": uri,
+            "range": editor.span_range(uri, start, start + len(TOTAL)),
+            "bot": "FencedCodeBot",
+            "parameters": fenced(TOTAL, NEW_TOTAL),
+        },
     )
     assert done["status"] == "done"
     assert len(editor.workspace_edits) == 1
@@ -115,8 +132,12 @@ async def test_non_ascii_positions_are_right_in_utf8_and_utf16(editor: Editor) -
     target = 'return "café 🎉"'
     done = await editor.run(
         "poe.refactor",
-        {"uri": uri, "range": editor.range_of(uri, target), "bot": "FencedCodeBot",
-         "parameters": fenced(target, 'return "naïve ☕ 🎉🎉"')},
+        {
+            "uri": uri,
+            "range": editor.range_of(uri, target),
+            "bot": "FencedCodeBot",
+            "parameters": fenced(target, 'return "naïve ☕ 🎉🎉"'),
+        },
     )
     assert done["status"] == "done"
     assert editor.text(uri) == SOURCE.replace(target, 'return "naïve ☕ 🎉🎉"')
@@ -130,8 +151,12 @@ async def test_user_typing_elsewhere_is_kept_and_the_target_follows(
     code = "".join(f"        y{i} = {i}\n" for i in range(20))
     job_id = await editor.start(
         "poe.refactor",
-        {"uri": uri, "range": editor.span_range(uri, start, start + len(TOTAL)),
-         "bot": "FencedCodeBot", "parameters": fenced(TOTAL, code, delay=0.03, chunk=10)},
+        {
+            "uri": uri,
+            "range": editor.span_range(uri, start, start + len(TOTAL)),
+            "bot": "FencedCodeBot",
+            "parameters": fenced(TOTAL, code, delay=0.03, chunk=10),
+        },
     )
     await fake.wait_request("FencedCodeBot")
     editor.type(uri, 0, 0, "# typed above 🎉\n")
@@ -151,8 +176,12 @@ async def test_user_typing_inside_the_range_stops_the_job_and_keeps_the_edit(
     code = "".join(f"        z{i} = {i}\n" for i in range(40))
     job_id = await editor.start(
         "poe.refactor",
-        {"uri": uri, "range": editor.span_range(uri, start, start + len(TOTAL)),
-         "bot": "FencedCodeBot", "parameters": fenced(TOTAL, code, delay=0.05, chunk=10)},
+        {
+            "uri": uri,
+            "range": editor.span_range(uri, start, start + len(TOTAL)),
+            "bot": "FencedCodeBot",
+            "parameters": fenced(TOTAL, code, delay=0.05, chunk=10),
+        },
     )
     await editor.wait_until(lambda: "        z1 = 1\n" in editor.text(uri))
     text = editor.text(uri)
@@ -175,9 +204,12 @@ async def test_bot_failing_mid_answer_restores_the_original(editor: Editor) -> N
     start = SOURCE.index(TOTAL)
     done = await editor.run(
         "poe.refactor",
-        {"uri": uri, "range": editor.span_range(uri, start, start + len(TOTAL)),
-         "bot": "FailsMidStreamBot",
-         "parameters": {"answer": "```python\n" + "        w = 1\n" * 30 + "```\n"}},
+        {
+            "uri": uri,
+            "range": editor.span_range(uri, start, start + len(TOTAL)),
+            "bot": "FailsMidStreamBot",
+            "parameters": {"answer": "```python\n" + "        w = 1\n" * 30 + "```\n"},
+        },
     )
     assert done["status"] == "failed"
     assert "FailsMidStreamBot" in done["error"]
@@ -193,8 +225,12 @@ async def test_cancel_restores_the_original_and_closes_the_upstream_stream(
     code = "".join(f"        v{i} = {i}\n" for i in range(200))
     job_id = await editor.start(
         "poe.refactor",
-        {"uri": uri, "range": editor.span_range(uri, start, start + len(TOTAL)),
-         "bot": "FencedCodeBot", "parameters": fenced(TOTAL, code, delay=0.05, chunk=10)},
+        {
+            "uri": uri,
+            "range": editor.span_range(uri, start, start + len(TOTAL)),
+            "bot": "FencedCodeBot",
+            "parameters": fenced(TOTAL, code, delay=0.05, chunk=10),
+        },
     )
     await editor.wait_until(lambda: len(editor.workspace_edits) >= 1)
     result = await editor.command("poe.cancel", {"jobId": job_id})
@@ -211,17 +247,27 @@ async def test_overlapping_second_edit_job_is_refused(editor: Editor) -> None:
     rng = editor.span_range(uri, start, start + len(TOTAL))
     job_id = await editor.start(
         "poe.refactor",
-        {"uri": uri, "range": rng, "bot": "FencedCodeBot",
-         "parameters": fenced(TOTAL, NEW_TOTAL, delay=0.1, chunk=3)},
+        {
+            "uri": uri,
+            "range": rng,
+            "bot": "FencedCodeBot",
+            "parameters": fenced(TOTAL, NEW_TOTAL, delay=0.1, chunk=3),
+        },
     )
     overlapping = editor.span_range(uri, start + 5, start + len(TOTAL) + 10)
     with pytest.raises(Exception, match="already editing this range"):
-        await editor.command("poe.refactor", {"uri": uri, "range": overlapping,
-                                              "bot": "FencedCodeBot"})
+        await editor.command(
+            "poe.refactor", {"uri": uri, "range": overlapping, "bot": "FencedCodeBot"}
+        )
     other = editor.range_of(uri, "def greet(name):")
     other_id = await editor.start(
-        "poe.refactor", {"uri": uri, "range": other, "bot": "FencedCodeBot",
-                         "parameters": fenced("", "def greet(person):")}
+        "poe.refactor",
+        {
+            "uri": uri,
+            "range": other,
+            "bot": "FencedCodeBot",
+            "parameters": fenced("", "def greet(person):"),
+        },
     )
     assert (await editor.done(other_id))["status"] == "done"
     assert (await editor.done(job_id))["status"] == "done"
@@ -235,8 +281,12 @@ async def test_prose_around_the_code_never_reaches_the_document(editor: Editor) 
     target = "def greet(name):"
     done = await editor.run(
         "poe.refactor",
-        {"uri": uri, "range": editor.range_of(uri, target), "bot": "FencedCodeBot",
-         "parameters": {"answer": "def greet(who):", "chunk_size": 3, "delay": 0.01}},
+        {
+            "uri": uri,
+            "range": editor.range_of(uri, target),
+            "bot": "FencedCodeBot",
+            "parameters": {"answer": "def greet(who):", "chunk_size": 3, "delay": 0.01},
+        },
     )
     assert done["status"] == "done"
     assert editor.text(uri) == SOURCE.replace(target, "def greet(who):")
@@ -246,7 +296,11 @@ async def test_instruction_reaches_the_bot(editor: Editor, fake: FakePoe) -> Non
     uri = editor.open("shop.py", SOURCE)
     await editor.run(
         "poe.refactor",
-        {"uri": uri, "range": editor.range_of(uri, "def greet(name):"), "bot": "FencedCodeBot",
-         "instruction": "rename the parameter to person"},
+        {
+            "uri": uri,
+            "range": editor.range_of(uri, "def greet(name):"),
+            "bot": "FencedCodeBot",
+            "instruction": "rename the parameter to person",
+        },
     )
     assert "rename the parameter to person" in fake.requests[-1].prompt

@@ -21,17 +21,24 @@ def build_parser() -> argparse.ArgumentParser:
         description="A language server that sends your selection to a Poe bot and streams "
         "the answer back into the editor.",
     )
-    parser.add_argument("verb", nargs="?", choices=["demo", "check"],
-                        help="demo: show the server at work on a sample file; "
-                        "check: print the effective configuration and probe the bot endpoint")
+    parser.add_argument(
+        "verb",
+        nargs="?",
+        choices=["demo", "check"],
+        help="demo: show the server at work on a sample file; "
+        "check: print the effective configuration and probe the bot endpoint",
+    )
     parser.add_argument("--version", action="version", version=f"poe-lsp {__version__}")
     parser.add_argument("--tcp", action="store_true", help="serve on TCP instead of stdio")
     parser.add_argument("--host", default="127.0.0.1", help="TCP host (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")
     parser.add_argument("--log-file", help="write the log to this file")
-    parser.add_argument("--log-level", default=None,
-                        choices=["debug", "info", "warning", "error"],
-                        help="log level (default: info with --log-file, warning otherwise)")
+    parser.add_argument(
+        "--log-level",
+        default=None,
+        choices=["debug", "info", "warning", "error"],
+        help="log level (default: info with --log-file, warning otherwise)",
+    )
     parser.add_argument("--bot", default=None, help="demo/check: the bot to use")
     return parser
 
@@ -68,8 +75,10 @@ async def check(bot: str | None) -> int:
     print(f"  bot endpoint:  {secrets.base_url}")
     print(f"  upload:        {secrets.upload_url}")
     print(f"  default bot:   {settings.bot}")
-    print(f"  context:       {settings.lines_before} lines before, {settings.lines_after} "
-          f"after, at most {settings.max_chars} characters")
+    print(
+        f"  context:       {settings.lines_before} lines before, {settings.lines_after} "
+        f"after, at most {settings.max_chars} characters"
+    )
     print(f"  edits:         {settings.edits_mode}")
     for problem in problems:
         print(f"  problem:       {problem}")

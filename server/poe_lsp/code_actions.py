@@ -45,14 +45,22 @@ def actions_for(server: PoeServer, params: types.CodeActionParams) -> list[types
     explain_bot = settings.bot_for("explain")
     if _wanted(EXPLAIN_KIND, only):
         found.append(
-            _action(f"Explain with {explain_bot}", EXPLAIN_KIND, "poe.explain",
-                    {"uri": uri, "range": range_json, "bot": explain_bot})
+            _action(
+                f"Explain with {explain_bot}",
+                EXPLAIN_KIND,
+                "poe.explain",
+                {"uri": uri, "range": range_json, "bot": explain_bot},
+            )
         )
     refactor_bot = settings.bot_for("refactor")
     if _wanted(REFACTOR_KIND, only):
         found.append(
-            _action(f"Refactor with {refactor_bot}", REFACTOR_KIND, "poe.refactor",
-                    {"uri": uri, "range": range_json, "bot": refactor_bot})
+            _action(
+                f"Refactor with {refactor_bot}",
+                REFACTOR_KIND,
+                "poe.refactor",
+                {"uri": uri, "range": range_json, "bot": refactor_bot},
+            )
         )
     return found
 

@@ -49,8 +49,7 @@ def the_argument(command: str, params: types.ExecuteCommandParams) -> dict[str, 
     args = params.arguments
     if not isinstance(args, list | tuple) or len(args) != 1 or not isinstance(args[0], Mapping):
         raise invalid(
-            f"{command} takes exactly one argument, an object such as "
-            '{"uri": ..., "range": ...}.'
+            f'{command} takes exactly one argument, an object such as {{"uri": ..., "range": ...}}.'
         )
     return dict(args[0])
 
@@ -62,7 +61,9 @@ def open_document(server: PoeServer, command: str, arg: Mapping[str, Any]) -> Do
         raise invalid(f"{command} needs a 'uri' string naming an open document.")
     doc = server.documents.get(uri)
     if doc is None:
-        raise invalid(f"{command}: the document {uri[:200]} is not open in the editor; open it first.")
+        raise invalid(
+            f"{command}: the document {uri[:200]} is not open in the editor; open it first."
+        )
     return doc
 
 
@@ -246,8 +247,17 @@ async def explain(server: PoeServer, params: types.ExecuteCommandParams) -> dict
     bot = pick_bot(server, command, "explain", arg)
     parameters = pick_parameters(server, command, bot, arg)
     prompt = make_prompt(server, command, "explain", doc, span)
-    return start_job(server, params, action="explain", doc=doc, span=span, bot=bot,
-                     prompt=prompt, parameters=parameters, edits=False)
+    return start_job(
+        server,
+        params,
+        action="explain",
+        doc=doc,
+        span=span,
+        bot=bot,
+        prompt=prompt,
+        parameters=parameters,
+        edits=False,
+    )
 
 
 async def refactor(server: PoeServer, params: types.ExecuteCommandParams) -> dict[str, str]:
@@ -261,8 +271,17 @@ async def refactor(server: PoeServer, params: types.ExecuteCommandParams) -> dic
     bot = pick_bot(server, command, "refactor", arg)
     parameters = pick_parameters(server, command, bot, arg)
     prompt = make_prompt(server, command, "refactor", doc, span, instruction=instruction)
-    return start_job(server, params, action="refactor", doc=doc, span=span, bot=bot,
-                     prompt=prompt, parameters=parameters, edits=True)
+    return start_job(
+        server,
+        params,
+        action="refactor",
+        doc=doc,
+        span=span,
+        bot=bot,
+        prompt=prompt,
+        parameters=parameters,
+        edits=True,
+    )
 
 
 async def ask(server: PoeServer, params: types.ExecuteCommandParams) -> dict[str, str]:
@@ -276,7 +295,7 @@ async def ask(server: PoeServer, params: types.ExecuteCommandParams) -> dict[str
         raise invalid(f"{command} needs a 'prompt': the question or instruction for the bot.")
     output = arg.get("output", "explain")
     if output not in ("explain", "edit"):
-        raise invalid(f"{command}: 'output' must be \"explain\" or \"edit\".")
+        raise invalid(f'{command}: \'output\' must be "explain" or "edit".')
     if arg.get("range") is None:
         if output == "edit":
             raise invalid(f"{command} with output \"edit\" needs a 'range' to rewrite.")
@@ -284,15 +303,29 @@ async def ask(server: PoeServer, params: types.ExecuteCommandParams) -> dict[str
     else:
         span = parse_range(server, command, doc, arg["range"])
         if output == "edit" and span.start == span.end:
-            raise invalid(f"{command} with output \"edit\" needs a non-empty selection.")
+            raise invalid(f'{command} with output "edit" needs a non-empty selection.')
     bot = pick_bot(server, command, "ask", arg)
     parameters = pick_parameters(server, command, bot, arg)
     prompt = make_prompt(
-        server, command, "ask", doc, span, instruction=question,
+        server,
+        command,
+        "ask",
+        doc,
+        span,
+        instruction=question,
         suffix=("\n\n" + edit_output_hint) if output == "edit" else "",
     )
-    return start_job(server, params, action="ask", doc=doc, span=span, bot=bot, prompt=prompt,
-                     parameters=parameters, edits=output == "edit")
+    return start_job(
+        server,
+        params,
+        action="ask",
+        doc=doc,
+        span=span,
+        bot=bot,
+        prompt=prompt,
+        parameters=parameters,
+        edits=output == "edit",
+    )
 
 
 def cancel(server: PoeServer, params: types.ExecuteCommandParams) -> dict[str, Any]:

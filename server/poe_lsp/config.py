@@ -56,8 +56,9 @@ async def refresh(server: PoeServer, pushed: Any = None) -> None:
             )
             workspace = result[0] if result else None
         except Exception:
-            log.warning("workspace/configuration failed; keeping the current settings",
-                        exc_info=True)
+            log.warning(
+                "workspace/configuration failed; keeping the current settings", exc_info=True
+            )
             server.configured.set()
             return
     elif isinstance(pushed, Mapping):
@@ -80,9 +81,7 @@ def setup(server: PoeServer) -> None:
         ls.run_task(refresh(ls), "read workspace configuration")
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    def did_change_configuration(
-        ls: PoeServer, params: types.DidChangeConfigurationParams
-    ) -> None:
+    def did_change_configuration(ls: PoeServer, params: types.DidChangeConfigurationParams) -> None:
         ls.run_task(refresh(ls, params.settings), "re-read workspace configuration")
 
     @server.feature(types.SHUTDOWN)

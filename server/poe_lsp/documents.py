@@ -34,8 +34,9 @@ def setup(server: PoeServer) -> None:
                 changes.append((to_pos(change.range.start), to_pos(change.range.end), change.text))
             else:
                 changes.append((None, None, change.text))
-        ls.documents.change(params.text_document.uri, params.text_document.version, changes,
-                            ls.encoding)
+        ls.documents.change(
+            params.text_document.uri, params.text_document.version, changes, ls.encoding
+        )
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: PoeServer, params: types.DidCloseTextDocumentParams) -> None:

@@ -18,6 +18,7 @@ has edited the range since.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -54,10 +55,7 @@ def narrow(old: str, new: str) -> tuple[int, int, str]:
     while prefix < limit and old[prefix] == new[prefix]:
         prefix += 1
     suffix = 0
-    while (
-        suffix < limit - prefix
-        and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]
-    ):
+    while suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]:
         suffix += 1
     return prefix, len(old) - suffix, new[prefix : len(new) - suffix]
 
@@ -138,15 +136,14 @@ class EditWriter:
         while self.tracker.pending and not self.stopped:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                log.warning("%s: the client never echoed edit %d; going on",
-                            self.job.id, self.edits_sent)
+                log.warning(
+                    "%s: the client never echoed edit %d; going on", self.job.id, self.edits_sent
+                )
                 self.tracker.cancel_pending()
                 return
             self._wakeup.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), remaining)
-            except TimeoutError:
-                pass
         # The loop may have eaten a wake-up meant for new text: look again.
         self._wakeup.set()
 
@@ -180,15 +177,21 @@ class EditWriter:
             self.tracker.cancel_pending()
             return False
         if not result.applied:
-            log.info("%s: client did not apply edit %d (%s)", self.job.id, self.edits_sent,
-                     result.failure_reason)
+            log.info(
+                "%s: client did not apply edit %d (%s)",
+                self.job.id,
+                self.edits_sent,
+                result.failure_reason,
+            )
             self.tracker.cancel_pending()
             return False
         self.written = True
         await self._wait_echo()
         doc = self.server.documents.get(self.uri)
-        return doc is not None and not self.stopped and (
-            doc.text[self.tracker.span.start : self.tracker.span.end] == desired
+        return (
+            doc is not None
+            and not self.stopped
+            and (doc.text[self.tracker.span.start : self.tracker.span.end] == desired)
         )
 
     def _workspace_edit(
@@ -244,11 +247,12 @@ class EditWriter:
                 await self._settle(self.original)
             return None
         desired = self.desired(final=True)
-        if desired is None or not desired.strip() and self.original.strip():
+        if desired is None or (not desired.strip() and self.original.strip()):
             if self.written:
                 await self._settle(self.original)
-            return PoeError(ErrorKind.BOT_FAILED, bot=self.job.spec.bot,
-                            detail="the answer held no code")
+            return PoeError(
+                ErrorKind.BOT_FAILED, bot=self.job.spec.bot, detail="the answer held no code"
+            )
         if self.mode == "confirm":
             return await self._confirm(desired)
         if await self._settle(desired):
@@ -275,8 +279,7 @@ class EditWriter:
                 types.ShowMessageRequestParams(
                     type=types.MessageType.Info,
                     message=f"{self.job.spec.title}: apply the proposed change?",
-                    actions=[types.MessageActionItem("Apply"),
-                             types.MessageActionItem("Discard")],
+                    actions=[types.MessageActionItem("Apply"), types.MessageActionItem("Discard")],
                 )
             )
             if answer is not None and answer.title == "Apply" and await self._settle(desired):

@@ -52,18 +52,14 @@ def _sentence(kind: ErrorKind, bot: str, detail: str) -> str:
                 "poe.com or choose a cheaper bot."
             )
         case ErrorKind.RATE_LIMITED:
-            return (
-                f"Poe is rate limiting requests{detail_part}. Wait a moment and try again."
-            )
+            return f"Poe is rate limiting requests{detail_part}. Wait a moment and try again."
         case ErrorKind.UNREACHABLE:
             return (
                 f"Poe could not be reached{detail_part}. Check the network connection "
                 "and POE_LSP_BASE_URL, then try again."
             )
         case ErrorKind.TIMED_OUT:
-            return (
-                f"{bot} stopped answering{detail_part}. Try again, or choose another bot."
-            )
+            return f"{bot} stopped answering{detail_part}. Try again, or choose another bot."
         case ErrorKind.PROMPT_TOO_LONG:
             return (
                 f"{bot} refused the prompt as too long{detail_part}. Select less code "

@@ -452,13 +452,13 @@ class FakePoe:
         self,
         bot: str,
         count: int = 1,
-        timeout: float = 5.0,  # noqa: ASYNC109 - a bounded wait keeps a failing test short
+        timeout: float = 5.0,
     ) -> RecordedRequest:
         """Wait until ``bot`` has received ``count`` queries; return the latest."""
         await self._wait_for(lambda: self._count(bot) >= count, timeout)
         return [r for r in self.requests if r.bot == bot][-1]
 
-    async def wait_disconnect(self, bot: str, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def wait_disconnect(self, bot: str, timeout: float = 5.0) -> None:
         """Wait until ``bot`` has seen a client go away in the middle of an answer."""
         await self._wait_for(lambda: bot in self.disconnects, timeout)
 

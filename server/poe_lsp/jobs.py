@@ -170,13 +170,25 @@ class JobManager:
             if job.writer is not None and writer_task is not None:
                 final_error = await job.writer.finish(status, writer_task)
                 if final_error is not None and status == "done":
-                    status, error = ("cancelled" if final_error.kind is ErrorKind.EDIT_REJECTED
-                                     and job.writer.declined else "failed"), final_error
+                    status, error = (
+                        (
+                            "cancelled"
+                            if final_error.kind is ErrorKind.EDIT_REJECTED and job.writer.declined
+                            else "failed"
+                        ),
+                        final_error,
+                    )
             self.running.pop(job.id, None)
             job.status = status
             job.error = error.message if error else None
-            log.info("job %s %s %s in %.2fs (%d chars)", job.id, spec.action, status,
-                     time.perf_counter() - started, len(job.text))
+            log.info(
+                "job %s %s %s in %.2fs (%d chars)",
+                job.id,
+                spec.action,
+                status,
+                time.perf_counter() - started,
+                len(job.text),
+            )
             self._deliver(job, error)
 
     async def _stream(self, job: Job) -> None:
@@ -224,8 +236,10 @@ class JobManager:
                             "which your own settings do not name. Allow it to spend your Poe "
                             "points for this session?"
                         ),
-                        actions=[types.MessageActionItem("Allow"),
-                                 types.MessageActionItem("Cancel")],
+                        actions=[
+                            types.MessageActionItem("Allow"),
+                            types.MessageActionItem("Cancel"),
+                        ],
                     )
                 )
                 allowed = answer is not None and answer.title == "Allow"
@@ -286,13 +300,13 @@ class JobManager:
 
     def _notify_stream(self, job: Job) -> None:
         text = job.text
-        if text.startswith(job.sent_text):
-            delta = text[len(job.sent_text) :]
-        else:  # the bot replaced its answer: a client resets on a non-prefix text
-            delta = text
+        # After a replace_response the new text is no extension of the old: a
+        # client that sees a text that does not extend what it has starts over.
+        delta = text[len(job.sent_text) :] if text.startswith(job.sent_text) else text
         job.sent_text = text
-        self.server.protocol.notify("poe/stream", {**self._payload(job), "delta": delta,
-                                                   "text": text})
+        self.server.protocol.notify(
+            "poe/stream", {**self._payload(job), "delta": delta, "text": text}
+        )
         tail = " ".join(text[-PROGRESS_TAIL:].split())
         self._report(job, tail)
 
@@ -355,8 +369,11 @@ class JobManager:
         ]
         self._end_progress(job, job.error or outcome)
         if job.status == "failed" and error is not None:
-            kind = (types.MessageType.Warning if error.kind is ErrorKind.CONFLICT
-                    else types.MessageType.Error)
+            kind = (
+                types.MessageType.Warning
+                if error.kind is ErrorKind.CONFLICT
+                else types.MessageType.Error
+            )
             server.show(kind, f"poe-lsp: {error.message}")
         elif job.status == "cancelled" and error is not None:
             server.show(types.MessageType.Info, f"poe-lsp: {error.message}")

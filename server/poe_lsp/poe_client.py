@@ -28,7 +28,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -180,7 +180,7 @@ class PoeClient:
         app_title: str = "poe-lsp",
         app_referer: str = DEFAULT_REFERER,
         on_retry: Callable[[PoeError, float], None] | None = None,
-    ) -> AsyncIterator[TextEvent]:
+    ) -> AsyncGenerator[TextEvent, None]:
         """Stream ``bot``'s answer to ``prompt``; failures raise :class:`PoeError`.
 
         Retries (up to ``max_tries`` attempts) happen only before the first chunk;

@@ -116,8 +116,8 @@ def flatten(options: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         dotted = f"{prefix}{key}"
         if dotted in ("botParameters", "allowedBots"):
             flat[dotted] = value
-        elif isinstance(value, Mapping) and dotted != "actions" and not dotted.startswith(
-            "actions."
+        elif (
+            isinstance(value, Mapping) and dotted != "actions" and not dotted.startswith("actions.")
         ):
             flat.update(flatten(value, f"{dotted}."))
         elif isinstance(value, Mapping) and dotted == "actions":
@@ -161,8 +161,9 @@ class SettingsReader:
             merged.pop(key, None)
         for key, value in flatten(workspace or {}).items():
             if key in SECRET_KEYS:
-                log.warning("ignored %s from workspace configuration: only user settings may set it",
-                            key)
+                log.warning(
+                    "ignored %s from workspace configuration: only user settings may set it", key
+                )
                 continue
             merged[key] = value
         return self._validate(merged)
