@@ -207,6 +207,14 @@ def start_job(
 ) -> dict[str, str]:
     """Refuse overlapping edits, then start the job and answer its id."""
     if edits:
+        ws = server.client_capabilities.workspace
+        if not (ws and ws.apply_edit):
+            raise RequestFailed(
+                message=(
+                    "This editor does not accept edits from a language server "
+                    '(workspace.applyEdit); use poe.explain, or poe.ask with output "explain".'
+                )
+            )
         busy = server.jobs.editing_job_overlapping(doc.uri, span)
         if busy is not None:
             raise RequestFailed(

@@ -78,7 +78,7 @@ class EditWriter:
         self.original = original
         self.line_prefix = line_prefix
         self.tracker = RangeTracker(job.spec.span, original)
-        self.tracker.on_update = self.wake
+        self.tracker.on_update = self._document_changed
         self._wakeup = asyncio.Event()
         self.conflict_error: PoeError | None = None
         self.declined = False
@@ -95,12 +95,20 @@ class EditWriter:
         """Something changed: new text, or the document."""
         self._wakeup.set()
 
+    def _document_changed(self) -> None:
+        # The user typed inside the range (or closed the document): stop the
+        # upstream stream at once rather than at the bot's next chunk, so no
+        # more of the user's points are spent on an answer nobody will see.
+        if self.stopped:
+            self.job.cancel()
+        self.wake()
+
     @property
     def stopped(self) -> bool:
         """True once the user edited the range (or closed the document)."""
-        if (self.tracker.conflict or self.tracker.closed) and self.conflict_error is None:
+        if self.tracker.conflict and self.conflict_error is None and not self.tracker.closed:
             self.conflict_error = PoeError(ErrorKind.CONFLICT)
-        return self.conflict_error is not None
+        return self.conflict_error is not None or self.tracker.closed
 
     def desired(self, *, final: bool) -> str | None:
         """What the range should hold for the answer so far."""

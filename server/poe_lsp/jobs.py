@@ -197,8 +197,17 @@ class JobManager:
             raise PoeError(ErrorKind.NOT_ALLOWED, bot=spec.bot)
         settings = self.server.settings
 
+        told = False
+
         def on_retry(err: PoeError, delay: float) -> None:
-            self._report(job, f"{err.message} Retrying in {delay:.0f} s…")
+            nonlocal told
+            notice = f"{err.message} Retrying in {delay:.0f} s…"
+            log.info("%s: %s", job.id, notice)
+            if job.progress_token is not None:
+                self._report(job, notice)
+            elif not told and err.kind is ErrorKind.RATE_LIMITED:
+                told = True
+                self.server.show(types.MessageType.Info, f"poe-lsp: {notice}")
 
         events = self.server.poe_client.stream(
             spec.bot,
