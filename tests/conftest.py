@@ -65,6 +65,9 @@ async def make_editor(fake: FakePoe, log_file: Path, tmp_path: Path) -> AsyncIte
         result = await lsp_client.initialize_session(
             types.InitializeParams(
                 capabilities=capabilities(client, stream=stream),
+                client_info=types.ClientInfo(
+                    name="Neovim" if client.startswith("neovim") else "Visual Studio Code"
+                ),
                 root_uri="file:///workspace",
                 initialization_options=init_options or {},
             )

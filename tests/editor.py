@@ -146,6 +146,10 @@ class Editor:
             doc = self.docs.get(uri)
             if doc is None or (version is not None and version != doc.version):
                 self.edits_refused += 1
+                if self.minimal_diff and doc is not None:
+                    # Neovim skips an edit for an older version ("Buffer newer
+                    # than edits") yet answers applied: true.
+                    return types.ApplyWorkspaceEditResult(applied=True)
                 return types.ApplyWorkspaceEditResult(
                     applied=False, failure_reason="document version changed"
                 )

@@ -74,5 +74,7 @@ def setup(server: PoeServer) -> None:
             code_action_kinds=[EXPLAIN_KIND, REFACTOR_KIND], resolve_provider=False
         ),
     )
-    def code_action(ls: PoeServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    async def code_action(ls: PoeServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        # The titles and arguments name the bot: wait for the workspace settings.
+        await ls.ready()
         return actions_for(ls, params)

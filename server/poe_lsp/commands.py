@@ -350,10 +350,12 @@ def cancel(server: PoeServer, params: types.ExecuteCommandParams) -> dict[str, A
     return {"cancelled": [job_id]}
 
 
-def list_bots(server: PoeServer, params: types.ExecuteCommandParams) -> list[dict[str, Any]]:
+async def list_bots(server: PoeServer, params: types.ExecuteCommandParams) -> list[dict[str, Any]]:
     """``poe.listBots {}``: the bots the settings name, with their actions."""
     if params.arguments:
         the_argument("poe.listBots", params)
+    # Right after start-up the workspace settings may still be on their way.
+    await server.ready()
     return bot_list(server.settings, server.secrets)
 
 

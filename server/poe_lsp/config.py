@@ -33,6 +33,7 @@ def on_initialize(server: PoeServer, params: types.InitializeParams) -> None:
     server.settings = init_settings
     server.user_bots = bots_named_by_user(init_settings, server.secrets)
     server.stream_capable = _declares_stream(params)
+    server.client_name = params.client_info.name if params.client_info else ""
     log.info(
         "initialized: client=%s stream=%s base=%s",
         params.client_info.name if params.client_info else "?",
@@ -82,6 +83,8 @@ def setup(server: PoeServer) -> None:
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def did_change_configuration(ls: PoeServer, params: types.DidChangeConfigurationParams) -> None:
+        # Requests that arrive before the new settings are read wait for them.
+        ls.configured.clear()
         ls.run_task(refresh(ls, params.settings), "re-read workspace configuration")
 
     @server.feature(types.SHUTDOWN)

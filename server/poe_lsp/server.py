@@ -88,6 +88,7 @@ class PoeServer(LanguageServer):
         self.user_bots: frozenset[str] = frozenset()
         self.consented_bots: set[str] = set()
         self.stream_capable = False
+        self.client_name = ""
         self._tasks: set[asyncio.Task[Any]] = set()
         self.configured = asyncio.Event()
         self._poe_client: PoeClient | None = None
@@ -112,9 +113,16 @@ class PoeServer(LanguageServer):
         return bool(window and window.work_done_progress)
 
     def supports_document_changes(self) -> bool:
-        """Whether versioned ``documentChanges`` may be used in workspace edits."""
+        """Whether versioned ``documentChanges`` may be used in workspace edits.
+
+        Neovim applies them (and refuses a stale version) without declaring
+        ``workspaceEdit.documentChanges``; without a version an edit computed
+        before the user's latest keystrokes would land in the wrong place.
+        """
         ws = self.client_capabilities.workspace
-        return bool(ws and ws.workspace_edit and ws.workspace_edit.document_changes)
+        if ws and ws.workspace_edit and ws.workspace_edit.document_changes:
+            return True
+        return self.client_name.lower() == "neovim"
 
     def supports_change_annotations(self) -> bool:
         """Whether the client can show a confirmation for annotated edits."""

@@ -1,0 +1,141 @@
+"""textDocument/codeAction: the offered actions, their commands and their bots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lsprotocol import types
+
+from poe_lsp.fakepoe import DEFAULT_CODE, FakePoe
+
+from conftest import MakeEditor
+from editor import Editor
+
+SOURCE = """def greet(name):
+    print("hello " + name)
+
+
+class Shop:
+    def total(self, prices):
+        return sum(prices)
+"""
+GREET = 'def greet(name):\n    print("hello " + name)'
+
+
+def titles(actions: list[dict[str, Any]]) -> list[str]:
+    return [action["title"] for action in actions]
+
+
+async def test_a_selection_offers_explain_and_refactor_each_with_its_command(
+    editor: Editor,
+) -> None:
+    uri = editor.open("shop.py", SOURCE)
+    rng = editor.range_of(uri, GREET)
+    actions = await editor.code_actions(uri, rng)
+    assert titles(actions) == ["Explain with GPT-5", "Refactor with GPT-5"]
+    for action, command in zip(actions, ["poe.explain", "poe.refactor"], strict=True):
+        assert action["command"]["command"] == command
+        assert action["command"]["title"] == action["title"]
+        assert action["command"]["arguments"] == [{"uri": uri, "range": rng, "bot": "GPT-5"}]
+    assert actions[1]["kind"] == types.CodeActionKind.RefactorRewrite.value
+
+
+async def test_the_bots_shown_follow_initialization_options(make_editor: MakeEditor) -> None:
+    editor = await make_editor(
+        init_options={"bot": "Main", "actions": {"refactor": {"bot": "Coder"}}}
+    )
+    uri = editor.open("shop.py", SOURCE)
+    actions = await editor.code_actions(uri, editor.range_of(uri, GREET))
+    assert titles(actions) == ["Explain with Main", "Refactor with Coder"]
+    assert [a["command"]["arguments"][0]["bot"] for a in actions] == ["Main", "Coder"]
+
+
+async def test_the_bots_shown_follow_workspace_configuration(make_editor: MakeEditor) -> None:
+    editor = await make_editor(
+        init_options={"bot": "Main"},
+        workspace={"bot": "Workspace", "actions": {"refactor": {"bot": "WorkspaceCoder"}}},
+    )
+    uri = editor.open("shop.py", SOURCE)
+    actions = await editor.code_actions(uri, editor.range_of(uri, GREET))
+    assert titles(actions) == ["Explain with Workspace", "Refactor with WorkspaceCoder"]
+    assert [a["command"]["arguments"][0]["bot"] for a in actions] == [
+        "Workspace",
+        "WorkspaceCoder",
+    ]
+
+
+async def test_the_bots_shown_follow_a_configuration_change(make_editor: MakeEditor) -> None:
+    editor = await make_editor(init_options={"bot": "Main"}, workspace={})
+    uri = editor.open("shop.py", SOURCE)
+    rng = editor.range_of(uri, GREET)
+    assert titles(await editor.code_actions(uri, rng)) == [
+        "Explain with Main",
+        "Refactor with Main",
+    ]
+    editor.client.set_configuration({"actions": {"refactor": {"bot": "Changed"}}}, section="poe")
+    editor.client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings=None)
+    )
+    assert titles(await editor.code_actions(uri, rng)) == [
+        "Explain with Main",
+        "Refactor with Changed",
+    ]
+
+
+async def test_an_empty_range_offers_nothing(editor: Editor) -> None:
+    uri = editor.open("shop.py", SOURCE)
+    empty = editor.span_range(uri, 5, 5)
+    assert await editor.code_actions(uri, empty) == []
+
+
+async def test_an_unknown_document_offers_nothing(editor: Editor) -> None:
+    uri = editor.open("shop.py", SOURCE)
+    rng = editor.range_of(uri, GREET)
+    assert await editor.code_actions("file:///workspace/not-open.py", rng) == []
+
+
+async def test_only_refactor_offers_only_the_refactor_action(editor: Editor) -> None:
+    uri = editor.open("shop.py", SOURCE)
+    rng = editor.range_of(uri, GREET)
+    refactor = await editor.code_actions(uri, rng, only=[types.CodeActionKind.Refactor])
+    assert titles(refactor) == ["Refactor with GPT-5"]
+    rewrite = await editor.code_actions(uri, rng, only=[types.CodeActionKind.RefactorRewrite])
+    assert titles(rewrite) == ["Refactor with GPT-5"]
+    assert await editor.code_actions(uri, rng, only=[types.CodeActionKind.QuickFix]) == []
+
+
+async def test_computing_code_actions_makes_no_network_request(
+    editor: Editor, fake: FakePoe
+) -> None:
+    uri = editor.open("shop.py", SOURCE)
+    for needle in (GREET, "class Shop:", "return sum(prices)"):
+        assert await editor.code_actions(uri, editor.range_of(uri, needle))
+    assert fake.requests == []
+    assert not any(name == "poe/done" for name, _ in editor.notifications)
+
+
+async def test_executing_the_refactor_action_rewrites_the_selection(
+    make_editor: MakeEditor,
+) -> None:
+    editor = await make_editor(init_options={"actions": {"refactor": {"bot": "FencedCodeBot"}}})
+    uri = editor.open("shop.py", SOURCE)
+    actions = await editor.code_actions(uri, editor.range_of(uri, GREET))
+    (refactor,) = [a for a in actions if a["command"]["command"] == "poe.refactor"]
+    done = await editor.run(refactor["command"]["command"], *refactor["command"]["arguments"])
+    assert done["status"] == "done", done
+    assert done["bot"] == "FencedCodeBot"
+    assert editor.text(uri) == SOURCE.replace(GREET, DEFAULT_CODE)
+
+
+async def test_executing_the_explain_action_explains_the_selection(
+    make_editor: MakeEditor,
+) -> None:
+    editor = await make_editor(init_options={"bot": "ExplainBot"})
+    uri = editor.open("shop.py", SOURCE)
+    actions = await editor.code_actions(uri, editor.range_of(uri, GREET))
+    (explain,) = [a for a in actions if a["command"]["command"] == "poe.explain"]
+    done = await editor.run(explain["command"]["command"], *explain["command"]["arguments"])
+    assert done["status"] == "done", done
+    hover = await editor.hover(uri, SOURCE.index("greet"))
+    assert hover is not None
+    assert hover.contents.value == done["text"]

@@ -1,0 +1,244 @@
+"""settings.py on its own: defaults, merging, validation, secrets and the bot list."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from poe_lsp.settings import (
+    ACTIONS,
+    DEFAULT_BASE_URL,
+    DEFAULT_UPLOAD_URL,
+    PROJECT_URL,
+    Secrets,
+    Settings,
+    SettingsReader,
+    bot_list,
+    bots_named_by_user,
+)
+
+
+class Reports(list[str]):
+    """The report callback: remembers every problem shown to the user."""
+
+    def __call__(self, message: str) -> None:
+        self.append(message)
+
+
+def reader() -> tuple[SettingsReader, Reports]:
+    reports = Reports()
+    return SettingsReader(reports), reports
+
+
+def read(init: dict[str, Any] | None = None, workspace: dict[str, Any] | None = None) -> Settings:
+    settings_reader, reports = reader()
+    settings = settings_reader.read(init, workspace)
+    assert reports == [], reports
+    return settings
+
+
+def test_defaults_equal_the_contract_table() -> None:
+    settings = read()
+    assert settings.bot == "GPT-5"
+    assert all(settings.bot_for(action) == "GPT-5" for action in ACTIONS)
+    assert all(settings.template_for(action) is None for action in ACTIONS)
+    assert settings.bot_parameters == {}
+    assert settings.lines_before == 40
+    assert settings.lines_after == 20
+    assert settings.max_chars == 24000
+    assert settings.edits_mode == "stream"
+    assert settings.app_title == "poe-lsp"
+    assert settings.app_referer == PROJECT_URL
+    assert settings == Settings()
+
+
+def test_nested_and_dotted_keys_set_the_same_values() -> None:
+    nested = read(
+        {
+            "context": {"maxChars": 1000, "linesBefore": 3},
+            "edits": {"mode": "final"},
+            "actions": {"refactor": {"bot": "Claude-Sonnet-4.5", "prompt": "Do {selection}"}},
+            "app": {"title": "mine"},
+        }
+    )
+    dotted = read(
+        {
+            "context.maxChars": 1000,
+            "context.linesBefore": 3,
+            "edits.mode": "final",
+            "actions.refactor.bot": "Claude-Sonnet-4.5",
+            "actions.refactor.prompt": "Do {selection}",
+            "app.title": "mine",
+        }
+    )
+    assert nested == dotted
+    assert nested.max_chars == 1000
+    assert nested.lines_before == 3
+    assert nested.edits_mode == "final"
+    assert nested.bot_for("refactor") == "Claude-Sonnet-4.5"
+    assert nested.bot_for("explain") == "GPT-5"
+    assert nested.template_for("refactor") == "Do {selection}"
+    assert nested.app_title == "mine"
+
+
+def test_bot_names_with_dots_survive_in_bot_parameters() -> None:
+    settings = read({"botParameters": {"Claude-Sonnet-4.5": {"thinking_budget": 4096}}})
+    assert settings.parameters_for("Claude-Sonnet-4.5") == {"thinking_budget": 4096}
+    assert settings.parameters_for("GPT-5") == {}
+
+
+def test_workspace_configuration_wins_over_initialization_options() -> None:
+    settings = read(
+        {"bot": "InitBot", "context": {"linesAfter": 5, "linesBefore": 7}},
+        {"bot": "WorkspaceBot", "context.linesAfter": 9},
+    )
+    assert settings.bot == "WorkspaceBot"
+    assert settings.lines_after == 9
+    assert settings.lines_before == 7
+
+
+def test_secret_keys_from_the_workspace_are_ignored() -> None:
+    settings_reader, reports = reader()
+    init = {"bot": "Mine", "allowedBots": ["Trusted"]}
+    workspace = {
+        "apiKey": "workspace-key",
+        "baseUrl": "https://evil.example/",
+        "uploadUrl": "https://evil.example/upload/",
+        "allowedBots": ["Evil"],
+    }
+    settings = settings_reader.read(init, workspace)
+    secrets = settings_reader.read_secrets(init, environ={})
+    assert reports == []
+    assert settings.bot == "Mine"
+    assert secrets.api_key == ""
+    assert secrets.base_url == DEFAULT_BASE_URL
+    assert secrets.allowed_bots == frozenset({"Trusted"})
+    names = {entry["name"] for entry in bot_list(settings, secrets)}
+    assert "Evil" not in names
+    assert "Evil" not in bots_named_by_user(settings, secrets)
+
+
+def test_a_wrongly_typed_value_is_reported_once_and_replaced_by_its_default() -> None:
+    settings_reader, reports = reader()
+    bad = {"context": {"maxChars": "lots"}}
+    first = settings_reader.read(bad, None)
+    second = settings_reader.read(bad, None)
+    assert first.max_chars == second.max_chars == 24000
+    assert len(reports) == 1
+    assert "poe.context.maxChars" in reports[0]
+    assert "24000" in reports[0]
+
+
+def test_each_kind_of_wrong_value_falls_back_to_its_default() -> None:
+    settings_reader, reports = reader()
+    settings = settings_reader.read(
+        {
+            "bot": "",
+            "context": {"linesBefore": True, "linesAfter": -1, "maxChars": 10},
+            "edits": {"mode": "fast"},
+            "botParameters": ["not", "a", "map"],
+            "actions": {"explain": {"bot": 42}},
+            "app": {"title": 3},
+        },
+        None,
+    )
+    assert dataclasses.replace(settings, actions={}) == Settings()
+    assert settings.bot_for("explain") == "GPT-5"
+    assert len(reports) == 8
+    assert all("\n" not in report for report in reports)
+
+
+def test_unknown_keys_are_ignored_without_a_report() -> None:
+    settings_reader, reports = reader()
+    settings = settings_reader.read(
+        {
+            "colour": "blue",
+            "context": {"linesAround": 3},
+            "actions": {"translate": {"bot": "X"}, "explain": {"temperature": 1}},
+        },
+        {"somethingElse": 1},
+    )
+    assert settings == Settings()
+    assert reports == []
+
+
+def test_read_secrets_prefers_the_environment_over_initialization_options() -> None:
+    settings_reader, reports = reader()
+    init = {
+        "apiKey": "from-options",
+        "baseUrl": "http://options.example/bot/",
+        "uploadUrl": "http://options.example/upload/",
+    }
+    env = {
+        "POE_API_KEY": "from-env",
+        "POE_LSP_BASE_URL": "http://env.example/bot/",
+        "POE_LSP_UPLOAD_URL": "http://env.example/upload/",
+    }
+    secrets = settings_reader.read_secrets(init, environ=env)
+    assert secrets.api_key == "from-env"
+    assert secrets.base_url == "http://env.example/bot/"
+    assert secrets.upload_url == "http://env.example/upload/"
+    assert reports == []
+
+
+def test_read_secrets_falls_back_to_initialization_options_then_defaults() -> None:
+    settings_reader, _ = reader()
+    from_options = settings_reader.read_secrets(
+        {"apiKey": "from-options", "baseUrl": "http://options.example/bot/"},
+        environ={"POE_API_KEY": ""},
+    )
+    assert from_options.api_key == "from-options"
+    assert from_options.base_url == "http://options.example/bot/"
+    defaults = settings_reader.read_secrets(None, environ={})
+    assert defaults == Secrets()
+    assert defaults.base_url == DEFAULT_BASE_URL
+    assert defaults.upload_url == DEFAULT_UPLOAD_URL
+
+
+def test_base_url_gets_a_trailing_slash() -> None:
+    settings_reader, _ = reader()
+    from_env = settings_reader.read_secrets({}, environ={"POE_LSP_BASE_URL": "http://h:1/bot"})
+    from_options = settings_reader.read_secrets({"baseUrl": "http://h:2/bot"}, environ={})
+    assert from_env.base_url == "http://h:1/bot/"
+    assert from_options.base_url == "http://h:2/bot/"
+
+
+def test_wrongly_typed_secrets_are_reported_and_ignored() -> None:
+    settings_reader, reports = reader()
+    secrets = settings_reader.read_secrets({"apiKey": 12345, "allowedBots": "GPT-5"}, environ={})
+    assert secrets.api_key == ""
+    assert secrets.allowed_bots == frozenset()
+    assert len(reports) == 2
+    assert not any("12345" in report for report in reports)
+
+
+def test_secrets_repr_never_shows_the_key() -> None:
+    assert "sekrit-key" not in repr(Secrets(api_key="sekrit-key"))
+
+
+def test_bots_named_by_user_are_the_default_the_configured_and_the_allowed() -> None:
+    settings = read({"bot": "Mine", "actions": {"fix": {"bot": "Fixer"}}})
+    secrets = Secrets(allowed_bots=frozenset({"Trusted"}))
+    assert bots_named_by_user(settings, secrets) == frozenset({"GPT-5", "Mine", "Fixer", "Trusted"})
+
+
+def test_bot_list_for_default_settings_is_one_bot_with_every_action() -> None:
+    assert bot_list(Settings(), Secrets()) == [{"name": "GPT-5", "actions": list(ACTIONS)}]
+
+
+def test_bot_list_names_per_action_allowed_and_parameterised_bots() -> None:
+    settings = read(
+        {
+            "bot": "Main",
+            "actions": {"refactor": {"bot": "Coder"}, "fix": {"bot": "Coder"}},
+            "botParameters": {"Thinker": {"thinking_budget": 1}},
+        }
+    )
+    secrets = Secrets(allowed_bots=frozenset({"Zeta", "Alpha"}))
+    assert bot_list(settings, secrets) == [
+        {"name": "Main", "actions": ["explain", "document", "ask"]},
+        {"name": "Coder", "actions": ["refactor", "fix"]},
+        {"name": "Alpha", "actions": []},
+        {"name": "Zeta", "actions": []},
+        {"name": "Thinker", "actions": []},
+    ]
