@@ -216,10 +216,15 @@ def test_secrets_repr_never_shows_the_key() -> None:
     assert "sekrit-key" not in repr(Secrets(api_key="sekrit-key"))
 
 
-def test_bots_named_by_user_are_the_default_the_configured_and_the_allowed() -> None:
+def test_bots_named_by_user_are_the_configured_and_the_allowed() -> None:
     settings = read({"bot": "Mine", "actions": {"fix": {"bot": "Fixer"}}})
     secrets = Secrets(allowed_bots=frozenset({"Trusted"}))
-    assert bots_named_by_user(settings, secrets) == frozenset({"GPT-5", "Mine", "Fixer", "Trusted"})
+    assert bots_named_by_user(settings, secrets) == frozenset({"Mine", "Fixer", "Trusted"})
+
+
+def test_the_built_in_default_bot_is_the_users_only_while_they_name_no_other() -> None:
+    assert "GPT-5" in bots_named_by_user(read({}), Secrets())
+    assert "GPT-5" not in bots_named_by_user(read({"bot": "Mine"}), Secrets())
 
 
 def test_bot_list_for_default_settings_is_one_bot_with_every_action() -> None:

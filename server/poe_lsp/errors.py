@@ -56,7 +56,7 @@ def _sentence(kind: ErrorKind, bot: str, detail: str) -> str:
         case ErrorKind.UNREACHABLE:
             return (
                 f"Poe could not be reached{detail_part}. Check the network connection "
-                "and POE_LSP_BASE_URL, then try again."
+                "and the bot endpoint (POE_LSP_BASE_URL or baseUrl), then try again."
             )
         case ErrorKind.TIMED_OUT:
             return f"{bot} stopped answering{detail_part}. Try again, or choose another bot."
@@ -70,7 +70,7 @@ def _sentence(kind: ErrorKind, bot: str, detail: str) -> str:
         case ErrorKind.BOT_FAILED_MID_ANSWER:
             return (
                 f"{bot} failed in the middle of its answer{detail_part}. "
-                "Nothing was kept in the document; try again."
+                "A partial edit is undone; try again."
             )
         case ErrorKind.NOT_ALLOWED:
             return (

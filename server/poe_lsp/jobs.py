@@ -234,33 +234,38 @@ class JobManager:
             return True
         pending = self._consent.get(bot)
         if pending is None:
-            pending = asyncio.get_running_loop().create_future()
+            # The question is no one job's: cancelling the job that asked must not
+            # leave it unresolved for the jobs waiting on it (they would hang).
+            pending = server.run_task(self._ask_consent(bot), f"consent {bot}")
             self._consent[bot] = pending
-            try:
-                answer = await server.window_show_message_request_async(
-                    types.ShowMessageRequestParams(
-                        type=types.MessageType.Warning,
-                        message=(
-                            f"poe-lsp: the workspace or a command asks for the bot '{bot}', "
-                            "which your own settings do not name. Allow it to spend your Poe "
-                            "points for this session?"
-                        ),
-                        actions=[
-                            types.MessageActionItem("Allow"),
-                            types.MessageActionItem("Cancel"),
-                        ],
-                    )
-                )
-                allowed = answer is not None and answer.title == "Allow"
-            except Exception:
-                log.warning("consent request for %s failed", bot, exc_info=True)
-                allowed = False
-            if allowed:
-                server.consented_bots.add(bot)
-            pending.set_result(allowed)
-            self._consent.pop(bot, None)
-            return allowed
         return await asyncio.shield(pending)
+
+    async def _ask_consent(self, bot: str) -> bool:
+        server = self.server
+        try:
+            answer = await server.window_show_message_request_async(
+                types.ShowMessageRequestParams(
+                    type=types.MessageType.Warning,
+                    message=(
+                        f"poe-lsp: the workspace or a command asks for the bot '{bot}', "
+                        "which your own settings do not name. Allow it to spend your Poe "
+                        "points for this session?"
+                    ),
+                    actions=[
+                        types.MessageActionItem("Allow"),
+                        types.MessageActionItem("Cancel"),
+                    ],
+                )
+            )
+            allowed = answer is not None and answer.title == "Allow"
+        except Exception:
+            log.warning("consent request for %s failed", bot, exc_info=True)
+            allowed = False
+        finally:
+            self._consent.pop(bot, None)
+        if allowed:
+            server.consented_bots.add(bot)
+        return allowed
 
     # -- publishing -------------------------------------------------------------------------
 

@@ -288,7 +288,9 @@ class SettingsReader:
 
 def bots_named_by_user(init_settings: Settings, secrets: Secrets) -> frozenset[str]:
     """Bots the user's own settings name: these never need consent (contract §6)."""
-    named = {DEFAULT_BOT, init_settings.bot, *secrets.allowed_bots}
+    # ``init_settings.bot`` is the built-in default when the user names none:
+    # that default is then the user's choice too, but not once they chose another.
+    named = {init_settings.bot, *secrets.allowed_bots}
     named.update(spec.bot for spec in init_settings.actions.values() if spec.bot)
     return frozenset(named)
 
