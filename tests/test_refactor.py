@@ -36,7 +36,8 @@ TOTAL = """        t = 0
 NEW_TOTAL = "        return sum(prices)\n"
 
 
-def fenced(selection: str, code: str, delay: float = 0.0, chunk: int = 0) -> dict[str, object]:
+def fenced(code: str, delay: float = 0.0, chunk: int = 0) -> dict[str, object]:
+    """Parameters that make FencedCodeBot answer ``code``, streamed as asked."""
     params: dict[str, object] = {"answer": code}
     if delay:
         params["delay"] = delay
@@ -45,17 +46,24 @@ def fenced(selection: str, code: str, delay: float = 0.0, chunk: int = 0) -> dic
     return params
 
 
+def on_total(
+    editor: Editor, uri: str, code: str, delay: float = 0.0, chunk: int = 0
+) -> dict[str, object]:
+    """A poe.refactor argument for the body of ``Shop.total``, answered with ``code``."""
+    start = editor.text(uri).index(TOTAL)
+    return {
+        "uri": uri,
+        "range": editor.span_range(uri, start, start + len(TOTAL)),
+        "bot": "FencedCodeBot",
+        "parameters": fenced(code, delay, chunk),
+    }
+
+
 async def test_refactor_rewrites_exactly_the_selection_with_code_only(editor: Editor) -> None:
     uri = editor.open("shop.py", SOURCE)
-    start = SOURCE.index(TOTAL)
     done = await editor.run(
         "poe.refactor",
-        {
-            "uri": uri,
-            "range": editor.span_range(uri, start, start + len(TOTAL)),
-            "bot": "FencedCodeBot",
-            "parameters": fenced(TOTAL, NEW_TOTAL),
-        },
+        on_total(editor, uri, NEW_TOTAL),
     )
     assert done["status"] == "done", done
     assert editor.text(uri) == SOURCE.replace(TOTAL, NEW_TOTAL)
@@ -67,15 +75,9 @@ async def test_every_edit_carries_the_version_it_was_computed_for(
 ) -> None:
     editor = await make_editor(workspace={"edits": {"mode": mode}})
     uri = editor.open("shop.py", SOURCE)
-    start = SOURCE.index(TOTAL)
     done = await editor.run(
         "poe.refactor",
-        {
-            "uri": uri,
-            "range": editor.span_range(uri, start, start + len(TOTAL)),
-            "bot": "FencedCodeBot",
-            "parameters": fenced(TOTAL, NEW_TOTAL, delay=0.02, chunk=4),
-        },
+        on_total(editor, uri, NEW_TOTAL, delay=0.02, chunk=4),
     )
     assert done["status"] == "done"
     assert editor.text(uri) == SOURCE.replace(TOTAL, NEW_TOTAL)
@@ -89,16 +91,10 @@ async def test_every_edit_carries_the_version_it_was_computed_for(
 async def test_stream_mode_writes_progressively(make_editor: MakeEditor) -> None:
     editor = await make_editor(workspace={"edits": {"mode": "stream"}})
     uri = editor.open("shop.py", SOURCE)
-    start = SOURCE.index(TOTAL)
     code = "".join(f"        x{i} = {i}\n" for i in range(30))
     done = await editor.run(
         "poe.refactor",
-        {
-            "uri": uri,
-            "range": editor.span_range(uri, start, start + len(TOTAL)),
-            "bot": "FencedCodeBot",
-            "parameters": fenced(TOTAL, code, delay=0.02, chunk=20),
-        },
+        on_total(editor, uri, code, delay=0.02, chunk=20),
     )
     assert done["status"] == "done"
     assert editor.text(uri) == SOURCE.replace(TOTAL, code)
@@ -110,15 +106,9 @@ async def test_confirm_mode_sends_one_annotated_edit_needing_confirmation(
 ) -> None:
     editor = await make_editor(workspace={"edits": {"mode": "confirm"}})
     uri = editor.open("shop.py", SOURCE)
-    start = SOURCE.index(TOTAL)
     done = await editor.run(
         "poe.refactor",
-        {
-            "uri": uri,
-            "range": editor.span_range(uri, start, start + len(TOTAL)),
-            "bot": "FencedCodeBot",
-            "parameters": fenced(TOTAL, NEW_TOTAL),
-        },
+        on_total(editor, uri, NEW_TOTAL),
     )
     assert done["status"] == "done"
     assert len(editor.workspace_edits) == 1
@@ -136,7 +126,7 @@ async def test_non_ascii_positions_are_right_in_utf8_and_utf16(editor: Editor) -
             "uri": uri,
             "range": editor.range_of(uri, target),
             "bot": "FencedCodeBot",
-            "parameters": fenced(target, 'return "naïve ☕ 🎉🎉"'),
+            "parameters": fenced('return "naïve ☕ 🎉🎉"'),
         },
     )
     assert done["status"] == "done"
@@ -147,16 +137,10 @@ async def test_user_typing_elsewhere_is_kept_and_the_target_follows(
     editor: Editor, fake: FakePoe
 ) -> None:
     uri = editor.open("shop.py", SOURCE)
-    start = SOURCE.index(TOTAL)
     code = "".join(f"        y{i} = {i}\n" for i in range(20))
     job_id = await editor.start(
         "poe.refactor",
-        {
-            "uri": uri,
-            "range": editor.span_range(uri, start, start + len(TOTAL)),
-            "bot": "FencedCodeBot",
-            "parameters": fenced(TOTAL, code, delay=0.03, chunk=10),
-        },
+        on_total(editor, uri, code, delay=0.03, chunk=10),
     )
     await fake.wait_request("FencedCodeBot")
     editor.type(uri, 0, 0, "# typed above 🎉\n")
@@ -176,12 +160,7 @@ async def test_user_typing_inside_the_range_stops_the_job_and_keeps_the_edit(
     code = "".join(f"        z{i} = {i}\n" for i in range(40))
     job_id = await editor.start(
         "poe.refactor",
-        {
-            "uri": uri,
-            "range": editor.span_range(uri, start, start + len(TOTAL)),
-            "bot": "FencedCodeBot",
-            "parameters": fenced(TOTAL, code, delay=0.05, chunk=10),
-        },
+        on_total(editor, uri, code, delay=0.05, chunk=10),
     )
     await editor.wait_until(lambda: "        z1 = 1\n" in editor.text(uri))
     text = editor.text(uri)
@@ -221,16 +200,10 @@ async def test_cancel_restores_the_original_and_closes_the_upstream_stream(
     editor: Editor, fake: FakePoe
 ) -> None:
     uri = editor.open("shop.py", SOURCE)
-    start = SOURCE.index(TOTAL)
     code = "".join(f"        v{i} = {i}\n" for i in range(200))
     job_id = await editor.start(
         "poe.refactor",
-        {
-            "uri": uri,
-            "range": editor.span_range(uri, start, start + len(TOTAL)),
-            "bot": "FencedCodeBot",
-            "parameters": fenced(TOTAL, code, delay=0.05, chunk=10),
-        },
+        on_total(editor, uri, code, delay=0.05, chunk=10),
     )
     await editor.wait_until(lambda: len(editor.workspace_edits) >= 1)
     result = await editor.command("poe.cancel", {"jobId": job_id})
@@ -251,7 +224,7 @@ async def test_overlapping_second_edit_job_is_refused(editor: Editor) -> None:
             "uri": uri,
             "range": rng,
             "bot": "FencedCodeBot",
-            "parameters": fenced(TOTAL, NEW_TOTAL, delay=0.1, chunk=3),
+            "parameters": fenced(NEW_TOTAL, delay=0.1, chunk=3),
         },
     )
     overlapping = editor.span_range(uri, start + 5, start + len(TOTAL) + 10)
@@ -266,7 +239,7 @@ async def test_overlapping_second_edit_job_is_refused(editor: Editor) -> None:
             "uri": uri,
             "range": other,
             "bot": "FencedCodeBot",
-            "parameters": fenced("", "def greet(person):"),
+            "parameters": fenced("def greet(person):"),
         },
     )
     assert (await editor.done(other_id))["status"] == "done"
