@@ -23,6 +23,8 @@ from .settings import bot_list
 from .textdoc import Document, Pos, Span
 
 BOT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,99}$")
+WHOLE_FILE = Span(0, 0)
+"""The span of ``poe.ask`` without a range: the question is about the whole file."""
 ACTION_TITLES = {
     "explain": "Explain",
     "refactor": "Refactor",
@@ -169,8 +171,10 @@ def make_prompt(
 ) -> str:
     """Render the action's template with the selection and its trimmed context."""
     settings = server.settings
-    if span.start == span.end:
-        before, after = doc.text, ""
+    if span is WHOLE_FILE:
+        # A question about the file: when the budget bites, its top (imports,
+        # definitions) says more than its end, so the file is the "after" side.
+        before, after = "", doc.text
     else:
         before, after = context_window(
             doc.text, span.start, span.end, settings.lines_before, settings.lines_after
@@ -196,16 +200,21 @@ def make_prompt(
 def start_job(
     server: PoeServer,
     params: types.ExecuteCommandParams,
+    arg: Mapping[str, Any],
     *,
     action: str,
     doc: Document,
     span: Span,
-    bot: str,
-    prompt: str,
-    parameters: dict[str, Any],
     edits: bool,
+    instruction: str = "",
+    suffix: str = "",
 ) -> dict[str, str]:
-    """Refuse overlapping edits, then start the job and answer its id."""
+    """Pick bot and parameters, build the prompt, refuse overlapping edits,
+    then start the job and answer its id."""
+    command = f"poe.{action}"
+    bot = pick_bot(server, command, action, arg)
+    parameters = pick_parameters(server, command, bot, arg)
+    prompt = make_prompt(server, command, action, doc, span, instruction=instruction, suffix=suffix)
     if edits:
         ws = server.client_capabilities.workspace
         if not (ws and ws.apply_edit):
@@ -252,20 +261,7 @@ async def explain(server: PoeServer, params: types.ExecuteCommandParams) -> dict
     await server.ready()
     doc = open_document(server, command, arg)
     span = _selection(server, command, arg, doc)
-    bot = pick_bot(server, command, "explain", arg)
-    parameters = pick_parameters(server, command, bot, arg)
-    prompt = make_prompt(server, command, "explain", doc, span)
-    return start_job(
-        server,
-        params,
-        action="explain",
-        doc=doc,
-        span=span,
-        bot=bot,
-        prompt=prompt,
-        parameters=parameters,
-        edits=False,
-    )
+    return start_job(server, params, arg, action="explain", doc=doc, span=span, edits=False)
 
 
 async def refactor(server: PoeServer, params: types.ExecuteCommandParams) -> dict[str, str]:
@@ -276,19 +272,15 @@ async def refactor(server: PoeServer, params: types.ExecuteCommandParams) -> dic
     doc = open_document(server, command, arg)
     span = _selection(server, command, arg, doc)
     instruction = optional_text(command, arg, "instruction")
-    bot = pick_bot(server, command, "refactor", arg)
-    parameters = pick_parameters(server, command, bot, arg)
-    prompt = make_prompt(server, command, "refactor", doc, span, instruction=instruction)
     return start_job(
         server,
         params,
+        arg,
         action="refactor",
         doc=doc,
         span=span,
-        bot=bot,
-        prompt=prompt,
-        parameters=parameters,
         edits=True,
+        instruction=instruction,
     )
 
 
@@ -307,32 +299,21 @@ async def ask(server: PoeServer, params: types.ExecuteCommandParams) -> dict[str
     if arg.get("range") is None:
         if output == "edit":
             raise invalid(f"{command} with output \"edit\" needs a 'range' to rewrite.")
-        span = Span(0, 0)
+        span = WHOLE_FILE
     else:
         span = parse_range(server, command, doc, arg["range"])
         if output == "edit" and span.start == span.end:
             raise invalid(f'{command} with output "edit" needs a non-empty selection.')
-    bot = pick_bot(server, command, "ask", arg)
-    parameters = pick_parameters(server, command, bot, arg)
-    prompt = make_prompt(
-        server,
-        command,
-        "ask",
-        doc,
-        span,
-        instruction=question,
-        suffix=("\n\n" + edit_output_hint) if output == "edit" else "",
-    )
     return start_job(
         server,
         params,
+        arg,
         action="ask",
         doc=doc,
         span=span,
-        bot=bot,
-        prompt=prompt,
-        parameters=parameters,
         edits=output == "edit",
+        instruction=question,
+        suffix=("\n\n" + edit_output_hint) if output == "edit" else "",
     )
 
 
