@@ -16,7 +16,8 @@ from collections.abc import AsyncIterator
 from types import TracebackType
 
 import fastapi_poe as fp
-import uvicorn
+
+from poe_lsp.loopback import LoopbackServer
 
 DEMO_BOT = "DemoBot"
 DEMO_KEY = "demo-placeholder-key"
@@ -138,8 +139,7 @@ class DemoPoe:
     def __init__(self, bot: DemoBot | None = None) -> None:
         self.bot = bot or DemoBot()
         self.port = 0
-        self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._loopback: LoopbackServer | None = None
 
     @property
     def base_url(self) -> str:
@@ -155,24 +155,8 @@ class DemoPoe:
             app = fp.make_app([self.bot])
         finally:
             poe_logger.setLevel(level)
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=0,
-            lifespan="off",
-            log_level="warning",
-            log_config=None,
-            access_log=False,
-            timeout_graceful_shutdown=1,
-        )
-        self._server = server = uvicorn.Server(config)
-        self._task = asyncio.create_task(server.serve(), name="demo bot")
-        while not server.started:
-            if self._task.done():
-                self._task.result()
-                raise RuntimeError("the local demo bot stopped while starting")
-            await asyncio.sleep(0.005)
-        self.port = server.servers[0].sockets[0].getsockname()[1]
+        self._loopback = LoopbackServer(app, name="local demo bot")
+        self.port = await self._loopback.start()
         return self
 
     async def __aexit__(
@@ -181,9 +165,6 @@ class DemoPoe:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            await asyncio.wait([self._task], timeout=3)
-            if not self._task.done():
-                self._task.cancel()
-        self._server = self._task = None
+        if self._loopback is not None:
+            await self._loopback.stop()
+            self._loopback = None

@@ -30,11 +30,12 @@ from types import TracebackType
 from typing import Any, ClassVar
 
 import fastapi_poe as fp
-import uvicorn
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
+
+from poe_lsp.loopback import LoopbackServer
 
 logger = logging.getLogger(__name__)
 
@@ -425,8 +426,7 @@ class FakePoe:
         self.error_reports: list[tuple[str, str]] = []
         self._hits: dict[str, int] = {}
         self._changed = asyncio.Event()
-        self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._loopback: LoopbackServer | None = None
         self.app = self._make_app()
 
     # -- what tests read ---------------------------------------------------------
@@ -466,47 +466,19 @@ class FakePoe:
 
     async def start(self) -> None:
         """Start serving (the port is known once this returns)."""
-        config = uvicorn.Config(
-            self.app,
-            host=self.host,
-            port=self.port,
-            lifespan="off",
-            log_level="warning",
-            log_config=None,
-            access_log=False,
-        )
-        self._server = server = uvicorn.Server(config)
-        self._task = asyncio.create_task(server.serve(), name="fakepoe")
-        while not server.started:
-            if self._task.done():
-                self._task.result()
-                raise RuntimeError("the fake Poe server stopped while starting")
-            await asyncio.sleep(0.005)
-        self.port = server.servers[0].sockets[0].getsockname()[1]
+        self._loopback = LoopbackServer(self.app, self.host, self.port, name="fake Poe")
+        self.port = await self._loopback.start()
 
     async def stop(self) -> None:
         """Stop serving and cut any connection still open (its bot sees a disconnect)."""
-        server, task = self._server, self._task
-        if server is None or task is None:
-            return
-        server.should_exit = True
-        server.force_exit = True  # don't wait for StallBot's 30 s
-        await asyncio.wait([task])
-        for connection in list(server.server_state.connections):
-            transport = getattr(connection, "transport", None)
-            if transport is not None:
-                transport.close()
-        pending = [t for t in server.server_state.tasks if not t.done()]
-        if pending:
-            _, still = await asyncio.wait(pending, timeout=1.0)
-            for t in still:
-                t.cancel()
-        self._server = self._task = None
+        if self._loopback is not None:
+            await self._loopback.stop()
+            self._loopback = None
 
     async def serve_forever(self) -> None:
         """Wait until the server stops (e.g. on SIGINT/SIGTERM)."""
-        if self._task is not None:
-            await self._task
+        if self._loopback is not None:
+            await self._loopback.wait()
 
     async def __aenter__(self) -> FakePoe:
         await self.start()
