@@ -32,8 +32,8 @@ async def test_a_selection_offers_explain_and_refactor_each_with_its_command(
     uri = editor.open("shop.py", SOURCE)
     rng = editor.range_of(uri, GREET)
     actions = await editor.code_actions(uri, rng)
-    assert titles(actions) == ["Explain with GPT-5", "Refactor with GPT-5"]
-    for action, command in zip(actions, ["poe.explain", "poe.refactor"], strict=True):
+    assert titles(actions) == ["Explain with GPT-5", "Refactor with GPT-5", "Document with GPT-5"]
+    for action, command in zip(actions[:2], ["poe.explain", "poe.refactor"], strict=True):
         assert action["command"]["command"] == command
         assert action["command"]["title"] == action["title"]
         assert action["command"]["arguments"] == [{"uri": uri, "range": rng, "bot": "GPT-5"}]
@@ -46,8 +46,8 @@ async def test_the_bots_shown_follow_initialization_options(make_editor: MakeEdi
     )
     uri = editor.open("shop.py", SOURCE)
     actions = await editor.code_actions(uri, editor.range_of(uri, GREET))
-    assert titles(actions) == ["Explain with Main", "Refactor with Coder"]
-    assert [a["command"]["arguments"][0]["bot"] for a in actions] == ["Main", "Coder"]
+    assert titles(actions) == ["Explain with Main", "Refactor with Coder", "Document with Main"]
+    assert [a["command"]["arguments"][0]["bot"] for a in actions] == ["Main", "Coder", "Main"]
 
 
 async def test_the_bots_shown_follow_workspace_configuration(make_editor: MakeEditor) -> None:
@@ -57,10 +57,15 @@ async def test_the_bots_shown_follow_workspace_configuration(make_editor: MakeEd
     )
     uri = editor.open("shop.py", SOURCE)
     actions = await editor.code_actions(uri, editor.range_of(uri, GREET))
-    assert titles(actions) == ["Explain with Workspace", "Refactor with WorkspaceCoder"]
+    assert titles(actions) == [
+        "Explain with Workspace",
+        "Refactor with WorkspaceCoder",
+        "Document with Workspace",
+    ]
     assert [a["command"]["arguments"][0]["bot"] for a in actions] == [
         "Workspace",
         "WorkspaceCoder",
+        "Workspace",
     ]
 
 
@@ -71,6 +76,7 @@ async def test_the_bots_shown_follow_a_configuration_change(make_editor: MakeEdi
     assert titles(await editor.code_actions(uri, rng)) == [
         "Explain with Main",
         "Refactor with Main",
+        "Document with Main",
     ]
     editor.client.set_configuration({"actions": {"refactor": {"bot": "Changed"}}}, section="poe")
     editor.client.workspace_did_change_configuration(
@@ -79,13 +85,21 @@ async def test_the_bots_shown_follow_a_configuration_change(make_editor: MakeEdi
     assert titles(await editor.code_actions(uri, rng)) == [
         "Explain with Main",
         "Refactor with Changed",
+        "Document with Main",
     ]
 
 
-async def test_an_empty_range_offers_nothing(editor: Editor) -> None:
+async def test_an_empty_range_outside_any_definition_offers_nothing(editor: Editor) -> None:
     uri = editor.open("shop.py", SOURCE)
-    empty = editor.span_range(uri, 5, 5)
-    assert await editor.code_actions(uri, empty) == []
+    blank = SOURCE.index("\n\n\nclass") + 2
+    assert await editor.code_actions(uri, editor.span_range(uri, blank, blank)) == []
+
+
+async def test_an_empty_range_inside_a_definition_offers_only_document(editor: Editor) -> None:
+    uri = editor.open("shop.py", SOURCE)
+    inside = SOURCE.index("sum(prices)")
+    actions = await editor.code_actions(uri, editor.span_range(uri, inside, inside))
+    assert titles(actions) == ["Document with GPT-5"]
 
 
 async def test_an_unknown_document_offers_nothing(editor: Editor) -> None:
@@ -94,11 +108,11 @@ async def test_an_unknown_document_offers_nothing(editor: Editor) -> None:
     assert await editor.code_actions("file:///workspace/not-open.py", rng) == []
 
 
-async def test_only_refactor_offers_only_the_refactor_action(editor: Editor) -> None:
+async def test_only_refactor_offers_only_the_refactoring_actions(editor: Editor) -> None:
     uri = editor.open("shop.py", SOURCE)
     rng = editor.range_of(uri, GREET)
     refactor = await editor.code_actions(uri, rng, only=[types.CodeActionKind.Refactor])
-    assert titles(refactor) == ["Refactor with GPT-5"]
+    assert titles(refactor) == ["Refactor with GPT-5", "Document with GPT-5"]
     rewrite = await editor.code_actions(uri, rng, only=[types.CodeActionKind.RefactorRewrite])
     assert titles(rewrite) == ["Refactor with GPT-5"]
     assert await editor.code_actions(uri, rng, only=[types.CodeActionKind.QuickFix]) == []

@@ -6,10 +6,14 @@ from typing import Any
 
 from lsprotocol import types
 
+from . import docs
 from .server import PoeServer
+from .textdoc import Document, Pos
 
 EXPLAIN_KIND = types.CodeActionKind.Empty
 REFACTOR_KIND = types.CodeActionKind.RefactorRewrite
+DOCUMENT_KIND = types.CodeActionKind.Refactor
+FIX_KIND = types.CodeActionKind.QuickFix
 
 
 def _wanted(kind: str, only: list[str] | None) -> bool:
@@ -28,41 +32,50 @@ def _action(title: str, kind: str, command: str, argument: dict[str, Any]) -> ty
 
 
 def actions_for(server: PoeServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-    """The actions that apply to the requested range."""
+    """The actions that apply to the requested range (no network, one parse at most)."""
     uri = params.text_document.uri
-    if server.documents.get(uri) is None:
+    doc = server.documents.get(uri)
+    if doc is None:
         return []
     rng = params.range
-    if (rng.start.line, rng.start.character) >= (rng.end.line, rng.end.character):
-        return []
-    range_json = {
+    range_json = _range_json(rng)
+    selected = (rng.start.line, rng.start.character) < (rng.end.line, rng.end.character)
+    only = [str(kind) for kind in params.context.only] if params.context.only else None
+    offers: list[tuple[str, str, str, dict[str, Any]]] = []
+    if selected:
+        offers.append(("Explain", EXPLAIN_KIND, "explain", {"range": range_json}))
+        offers.append(("Refactor", REFACTOR_KIND, "refactor", {"range": range_json}))
+    if _wanted(DOCUMENT_KIND, only) and _documentable(server, doc, rng):
+        offers.append(("Document", DOCUMENT_KIND, "document", {"range": range_json}))
+    if params.context.diagnostics:
+        unstructure = server.protocol._converter.unstructure
+        diagnostics = [unstructure(d) for d in params.context.diagnostics]
+        offers.append(("Fix", FIX_KIND, "fix", {"range": range_json, "diagnostics": diagnostics}))
+    found: list[types.CodeAction] = []
+    for verb, kind, action, extra in offers:
+        if not _wanted(kind, only):
+            continue
+        bot = server.settings.bot_for(action)
+        title = f"{verb} with {bot}"
+        found.append(_action(title, kind, f"poe.{action}", {"uri": uri, **extra, "bot": bot}))
+    return found
+
+
+def _range_json(rng: types.Range) -> dict[str, Any]:
+    return {
         "start": {"line": rng.start.line, "character": rng.start.character},
         "end": {"line": rng.end.line, "character": rng.end.character},
     }
-    only = [str(kind) for kind in params.context.only] if params.context.only else None
-    settings = server.settings
-    found: list[types.CodeAction] = []
-    explain_bot = settings.bot_for("explain")
-    if _wanted(EXPLAIN_KIND, only):
-        found.append(
-            _action(
-                f"Explain with {explain_bot}",
-                EXPLAIN_KIND,
-                "poe.explain",
-                {"uri": uri, "range": range_json, "bot": explain_bot},
-            )
-        )
-    refactor_bot = settings.bot_for("refactor")
-    if _wanted(REFACTOR_KIND, only):
-        found.append(
-            _action(
-                f"Refactor with {refactor_bot}",
-                REFACTOR_KIND,
-                "poe.refactor",
-                {"uri": uri, "range": range_json, "bot": refactor_bot},
-            )
-        )
-    return found
+
+
+def _documentable(server: PoeServer, doc: Document, rng: types.Range) -> bool:
+    """Whether the cursor or selection lies in a function, method or class."""
+    if not docs.supported(doc.language_id):
+        return False
+    enc = server.encoding
+    start = doc.offset_at(Pos(rng.start.line, rng.start.character), enc)
+    end = doc.offset_at(Pos(rng.end.line, rng.end.character), enc)
+    return docs.find_doc_target(doc.text, doc.language_id, start, end) is not None
 
 
 def setup(server: PoeServer) -> None:
@@ -71,7 +84,8 @@ def setup(server: PoeServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(
-            code_action_kinds=[EXPLAIN_KIND, REFACTOR_KIND], resolve_provider=False
+            code_action_kinds=[EXPLAIN_KIND, REFACTOR_KIND, DOCUMENT_KIND, FIX_KIND],
+            resolve_provider=False,
         ),
     )
     async def code_action(ls: PoeServer, params: types.CodeActionParams) -> list[types.CodeAction]:

@@ -8,7 +8,9 @@ sentence that says what to do, and nothing is started.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,8 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
+from .context import rich_context
+from .edits import Renderer
 from .jobs import JobSpec
 from .prompts import PromptInput, PromptTooLarge, build_prompt, context_window, edit_output_hint
 from .server import PoeServer
@@ -69,7 +73,7 @@ def open_document(server: PoeServer, command: str, arg: Mapping[str, Any]) -> Do
     return doc
 
 
-def _position(value: Any, what: str, command: str) -> Pos:
+def parse_position(value: Any, what: str, command: str) -> Pos:
     if not isinstance(value, Mapping):
         raise invalid(f"{command}: {what} must be an object {{line, character}}.")
     line, character = value.get("line"), value.get("character")
@@ -86,8 +90,8 @@ def parse_range(
     """Validate an LSP range against the document and turn it into offsets."""
     if not isinstance(value, Mapping):
         raise invalid(f"{command} needs a '{what}' object {{start, end}} in LSP positions.")
-    start = _position(value.get("start"), f"{what}.start", command)
-    end = _position(value.get("end"), f"{what}.end", command)
+    start = parse_position(value.get("start"), f"{what}.start", command)
+    end = parse_position(value.get("end"), f"{what}.end", command)
     if (end.line, end.character) < (start.line, start.character):
         raise invalid(f"{command}: {what} ends before it starts.")
     lines = doc.line_count()
@@ -180,7 +184,7 @@ def make_prompt(
             doc.text, span.start, span.end, settings.lines_before, settings.lines_after
         )
     inp = PromptInput(
-        action=action,
+        action=template_action or action,
         selection=doc.text[span.start : span.end],
         before=before,
         after=after,
@@ -190,8 +194,24 @@ def make_prompt(
         diagnostics=diagnostics,
     )
     budget = settings.max_chars - len(suffix)
+    template = settings.template_for(template_action or action)
+    if span is not WHOLE_FILE:
+        rich = rich_context(
+            doc.text,
+            doc.language_id,
+            span.start,
+            span.end,
+            settings.lines_before,
+            settings.lines_after,
+            budget,
+        )
+        if rich is not None:
+            whole = replace(inp, before=rich[0], after=rich[1])
+            prompt = build_prompt(whole, template, sys.maxsize)
+            if len(prompt) <= budget:
+                return prompt + suffix
     try:
-        prompt = build_prompt(inp, settings.template_for(template_action or action), budget)
+        prompt = build_prompt(inp, template, budget)
     except PromptTooLarge as exc:
         raise invalid(f"{command}: {exc}") from None
     return prompt + suffix
@@ -207,14 +227,33 @@ def start_job(
     span: Span,
     edits: bool,
     instruction: str = "",
+    diagnostics: str = "",
     suffix: str = "",
+    prompt_span: Span | None = None,
+    template_action: str | None = None,
+    render: Renderer | None = None,
+    stream_edits: bool = True,
 ) -> dict[str, str]:
     """Pick bot and parameters, build the prompt, refuse overlapping edits,
-    then start the job and answer its id."""
+    then start the job and answer its id.
+
+    ``span`` is the job's target; the prompt shows ``prompt_span`` as the
+    selection when it differs (a doc comment's target is not what it documents).
+    """
     command = f"poe.{action}"
     bot = pick_bot(server, command, action, arg)
     parameters = pick_parameters(server, command, bot, arg)
-    prompt = make_prompt(server, command, action, doc, span, instruction=instruction, suffix=suffix)
+    prompt = make_prompt(
+        server,
+        command,
+        action,
+        doc,
+        prompt_span or span,
+        instruction=instruction,
+        diagnostics=diagnostics,
+        template_action=template_action,
+        suffix=suffix,
+    )
     if edits:
         ws = server.client_capabilities.workspace
         if not (ws and ws.apply_edit):
@@ -242,6 +281,8 @@ def start_job(
         edits=edits,
         title=f"Poe · {ACTION_TITLES[action]} · {bot}",
         work_done_token=params.work_done_token,
+        render=render,
+        stream_edits=stream_edits,
     )
     job = server.jobs.start(spec)
     return {"jobId": job.id}

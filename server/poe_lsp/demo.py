@@ -76,6 +76,17 @@ STEPS: tuple[Step, ...] = (
         ),
         edits=True,
     ),
+    Step(
+        action="document",
+        command="poe.document",
+        heading="Document",
+        intro=(
+            "With the cursor inside the function, the server finds it with tree-sitter, asks "
+            "the bot for the documentation only and writes it as the function's docstring:"
+        ),
+        edits=True,
+        target="position",
+    ),
 )
 
 

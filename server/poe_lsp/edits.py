@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -42,6 +43,22 @@ ECHO_TIMEOUT = 2.0
 FINAL_ATTEMPTS = 5
 """How often the last edit is retried when the user's typing made it stale."""
 ANNOTATION_ID = "poe-lsp"
+
+
+Renderer = Callable[[str, bool], "str | None"]
+"""``(answer so far, final) -> what the target range should hold`` (None: nothing yet)."""
+
+
+def code_renderer(original: str, line_prefix: str) -> Renderer:
+    """Only code reaches the document: fences and prose stripped, fitted to the selection."""
+
+    def render(answer: str, final: bool) -> str | None:
+        code = extract_code(answer, final=final)
+        if code is None:
+            return None
+        return fit_to_selection(code, original, line_prefix, final=final)
+
+    return render
 
 
 def narrow(old: str, new: str) -> tuple[int, int, str]:
@@ -77,6 +94,9 @@ class EditWriter:
             line_prefix = doc.text[line_start : job.spec.span.start]
         self.original = original
         self.line_prefix = line_prefix
+        self.render = job.spec.render or code_renderer(original, line_prefix)
+        if self.mode == "stream" and not job.spec.stream_edits:
+            self.mode = "final"
         self.tracker = RangeTracker(job.spec.span, original)
         self.tracker.on_update = self._document_changed
         self._wakeup = asyncio.Event()
@@ -112,10 +132,7 @@ class EditWriter:
 
     def desired(self, *, final: bool) -> str | None:
         """What the range should hold for the answer so far."""
-        code = extract_code(self.job.text, final=final)
-        if code is None:
-            return None
-        return fit_to_selection(code, self.original, self.line_prefix, final=final)
+        return self.render(self.job.text, final)
 
     # -- streaming ---------------------------------------------------------------------
 
@@ -255,11 +272,12 @@ class EditWriter:
                 await self._settle(self.original)
             return None
         desired = self.desired(final=True)
-        if desired is None or (not desired.strip() and self.original.strip()):
+        if desired is None or not desired.strip():
             if self.written:
                 await self._settle(self.original)
+            what = "documentation" if self.job.spec.action == "document" else "code"
             return PoeError(
-                ErrorKind.BOT_FAILED, bot=self.job.spec.bot, detail="the answer held no code"
+                ErrorKind.BOT_FAILED, bot=self.job.spec.bot, detail=f"the answer held no {what}"
             )
         if self.mode == "confirm":
             return await self._confirm(desired)

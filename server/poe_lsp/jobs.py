@@ -29,7 +29,7 @@ from .errors import ErrorKind, PoeError
 from .textdoc import HoverRegion, Span
 
 if TYPE_CHECKING:
-    from .edits import EditWriter
+    from .edits import EditWriter, Renderer
     from .server import PoeServer
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,10 @@ class JobSpec:
     edits: bool
     title: str
     work_done_token: int | str | None = None
+    render: Renderer | None = None
+    """Turns the answer into the target range's text (default: code only, fitted)."""
+    stream_edits: bool = True
+    """Whether ``edits.mode: stream`` may write before the answer is complete."""
 
 
 @dataclass

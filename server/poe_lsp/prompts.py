@@ -98,7 +98,8 @@ DEFAULT_TEMPLATES: dict[str, str] = {
     "document": (
         "You are writing documentation in a programmer's editor.\n\n"
         + _EXCERPT
-        + "Write the documentation comment for the {language} definition (function, class "
+        + "{instruction}\n\n"
+        "Write the documentation comment for the {language} definition (function, class "
         "or method) in the selection, in the idiomatic style of {language}: for example a "
         "docstring in Python, /** ... */ in JavaScript, TypeScript and Java, /// in Rust "
         "and C#, --- in Lua. Say what it does, and its parameters, return value and errors "

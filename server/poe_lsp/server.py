@@ -198,7 +198,7 @@ class PoeServer(LanguageServer):
 
 def create_server() -> PoeServer:
     """Build a server with every feature registered."""
-    from . import code_actions, commands, config, documents, hover
+    from . import code_actions, commands, config, document, documents, fix, hover
     from .jobs import JobManager
 
     server = PoeServer()
@@ -206,6 +206,8 @@ def create_server() -> PoeServer:
     config.setup(server)
     documents.setup(server)
     commands.setup(server)
+    fix.setup(server)
+    document.setup(server)
     code_actions.setup(server)
     hover.setup(server)
     return server
