@@ -54,6 +54,13 @@ step "Types: mypy (strict, configured in pyproject.toml)"
 
 # -- 3. Tests --------------------------------------------------------------------
 
+step "Editors for the client tests: Neovim 0.11.4, Emacs + eglot (scripts/install-editors.sh)"
+bash "$ROOT/scripts/install-editors.sh" "$VENV"
+
+step "VS Code extension: tools, tsc --strict, unit tests (scripts/install-vscode-test.sh)"
+bash "$ROOT/scripts/install-vscode-test.sh"
+(cd "$ROOT/clients/vscode" && npx --no-install tsc -p . --noEmit && npm run --silent test:unit)
+
 step "Tests: pytest"
 status=0
 "$BIN/pytest" -q -p no:cacheprovider "$@" || status=$?

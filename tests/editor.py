@@ -297,6 +297,11 @@ class Editor:
             )
         )
 
+    async def status(self, *, objects: bool = False) -> dict[str, Any]:
+        """The server's ``poe/status`` diagnostic: counts of what it holds."""
+        result = await self.client.protocol.send_request_async("poe/status", {"objects": objects})
+        return _plain(result)
+
     def messages(self) -> list[str]:
         """Every ``window/showMessage`` text so far."""
         return [m.message for m in self.client.messages]
@@ -358,7 +363,7 @@ def server_config(env: dict[str, str | None]) -> ClientServerConfig:
         return client
 
     return ClientServerConfig(
-        server_command=[sys.executable, "-m", "poe_lsp", "--log-level", "debug"],
+        server_command=[sys.executable, "-m", "poe_lsp", "--stdio", "--log-level", "debug"],
         server_env=server_env,
         client_factory=factory,
     )

@@ -216,6 +216,12 @@ async def test_list_bots_with_default_settings_is_gpt5_for_every_action(
     ]
 
 
+async def test_an_empty_array_argument_counts_as_an_empty_object(editor: Editor) -> None:
+    # Neovim's JSON encoder turns an empty Lua table into [].
+    assert await editor.command("poe.listBots", []) == await editor.command("poe.listBots", {})
+    assert await editor.command("poe.cancel", []) == {"cancelled": []}
+
+
 async def test_list_bots_names_per_action_and_allowed_bots_from_init_options(
     make_editor: MakeEditor,
 ) -> None:

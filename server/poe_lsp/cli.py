@@ -29,6 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
         "check: print the effective configuration and probe the bot endpoint",
     )
     parser.add_argument("--version", action="version", version=f"poe-lsp {__version__}")
+    parser.add_argument(
+        "--stdio",
+        action="store_true",
+        help="serve on stdio (the default; accepted because many clients pass it)",
+    )
     parser.add_argument("--tcp", action="store_true", help="serve on TCP instead of stdio")
     parser.add_argument("--host", default="127.0.0.1", help="TCP host (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")

@@ -53,6 +53,9 @@ def invalid(message: str) -> JsonRpcInvalidParams:
 def the_argument(command: str, params: types.ExecuteCommandParams) -> dict[str, Any]:
     """The command's single argument object."""
     args = params.arguments
+    if isinstance(args, list | tuple) and len(args) == 1 and args[0] == []:
+        # Lua and other clients encode an empty object as an empty array.
+        args = [{}]
     if not isinstance(args, list | tuple) or len(args) != 1 or not isinstance(args[0], Mapping):
         raise invalid(
             f'{command} takes exactly one argument, an object such as {{"uri": ..., "range": ...}}.'

@@ -1,0 +1,97 @@
+/**
+ * What the extension tells the server at start-up, and what a workspace may
+ * tell it later. Plain data in, plain data out (unit-tested).
+ *
+ * Contract §2 and §6: the API key, the endpoints and the allowed bots come
+ * only from the user (never from a repository's .vscode/settings.json), and a
+ * bot named in `initializationOptions` needs no consent. So only the user's
+ * own (global) values go there.
+ */
+
+export const ACTIONS = ["explain", "refactor", "document", "fix", "ask"] as const;
+export type Action = (typeof ACTIONS)[number];
+
+/** The user's own values, as `inspect(key).globalValue` reports them. */
+export interface UserValues {
+  bot?: unknown;
+  actionBots: Partial<Record<Action, unknown>>;
+  allowedBots?: unknown;
+  baseUrl?: unknown;
+  uploadUrl?: unknown;
+}
+
+function nonEmptyString(value: unknown): value is string {
+  return typeof value === "string" && value.trim().length > 0;
+}
+
+/** `initializationOptions` for the server: only what the user set themselves. */
+export function initializationOptions(user: UserValues): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  if (nonEmptyString(user.bot)) {
+    options.bot = user.bot;
+  }
+  const actions: Record<string, { bot: string }> = {};
+  for (const action of ACTIONS) {
+    const bot = user.actionBots[action];
+    if (nonEmptyString(bot)) {
+      actions[action] = { bot };
+    }
+  }
+  if (Object.keys(actions).length > 0) {
+    options.actions = actions;
+  }
+  if (Array.isArray(user.allowedBots)) {
+    const bots = user.allowedBots.filter(nonEmptyString);
+    if (bots.length > 0) {
+      options.allowedBots = bots;
+    }
+  }
+  if (nonEmptyString(user.baseUrl)) {
+    options.baseUrl = user.baseUrl;
+  }
+  if (nonEmptyString(user.uploadUrl)) {
+    options.uploadUrl = user.uploadUrl;
+  }
+  return options;
+}
+
+/** Keys of the `poe` section that only the extension itself uses, or only the user may set. */
+const NOT_FOR_WORKSPACE_CONFIGURATION = [
+  "apiKey",
+  "baseUrl",
+  "uploadUrl",
+  "allowedBots",
+  "server",
+  "trace",
+];
+
+/**
+ * The `poe` section as the server may see it through `workspace/configuration`:
+ * without the keys it must never take from there (it would ignore them, but
+ * need not see them at all).
+ */
+export function workspaceSection(section: unknown): unknown {
+  if (section === null || typeof section !== "object" || Array.isArray(section)) {
+    return section;
+  }
+  const copy: Record<string, unknown> = { ...(section as Record<string, unknown>) };
+  for (const key of NOT_FOR_WORKSPACE_CONFIGURATION) {
+    delete copy[key];
+  }
+  return copy;
+}
+
+/** Settings that reach the server only when it starts: changing one restarts it. */
+export const RESTART_SETTINGS: readonly string[] = [
+  "poe.server.command",
+  "poe.baseUrl",
+  "poe.uploadUrl",
+  "poe.allowedBots",
+  "poe.bot",
+  ...ACTIONS.map((action) => `poe.actions.${action}.bot`),
+];
+
+/** Whether a configuration change needs a server restart. */
+export function needsRestart(affects: (section: string) => boolean): boolean {
+  return RESTART_SETTINGS.some((key) => affects(key));
+}

@@ -1,0 +1,67 @@
+/**
+ * Poe for VS Code: a thin client of the poe-lsp language server.
+ *
+ * The server does the work (prompts, Poe, edits, code actions); this
+ * extension starts it, passes the user's own settings and key, renders the
+ * `poe/stream` notifications in a panel and offers the commands.
+ */
+import * as vscode from "vscode";
+
+import { Commands } from "./commands";
+import { JobTracker, type JobView } from "./core/jobs";
+import { StreamPanel } from "./panel";
+import { ServerManager } from "./server";
+import { StatusBar } from "./statusBar";
+
+/** What the extension exports; end-to-end tests read it. */
+export interface PoeApi {
+  isRunning(): boolean;
+  lastStartError(): string | undefined;
+  shownErrors(): string[];
+  job(jobId: string): JobView | undefined;
+  panel(): { visible: boolean; job: JobView | undefined; title: string | undefined };
+  statusText(): string;
+  whenRunning(): Promise<void>;
+}
+
+let manager: ServerManager | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<PoeApi> {
+  const log = vscode.window.createOutputChannel("Poe", { log: true });
+  const jobs = new JobTracker();
+  const shown: string[] = [];
+  const reportError = (message: string, ...buttons: string[]): Thenable<string | undefined> => {
+    shown.push(message);
+    return vscode.window.showErrorMessage(`Poe: ${message}`, ...buttons);
+  };
+  const server = new ServerManager(context, log, jobs, reportError);
+  manager = server;
+  const panel = new StreamPanel(jobs, (jobId) => void commands.cancel(jobId));
+  const status = new StatusBar(jobs);
+  const commands = new Commands(context, server, jobs, panel, log, reportError);
+  context.subscriptions.push(log, server, panel, status, ...commands.register());
+
+  let running: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    running = resolve;
+  });
+  context.subscriptions.push(server.onReady(() => running()));
+  void server.start();
+
+  return {
+    isRunning: () => server.running,
+    lastStartError: () => server.lastStartError,
+    shownErrors: () => [...shown],
+    job: (jobId) => jobs.get(jobId),
+    panel: () => panel.state(),
+    statusText: () => status.text,
+    whenRunning: () => ready,
+  };
+}
+
+/** Lets VS Code wait for the server's orderly shutdown (shutdown, exit). */
+export function deactivate(): Thenable<void> | undefined {
+  const server = manager;
+  manager = undefined;
+  return server?.stop();
+}

@@ -1,0 +1,268 @@
+/**
+ * The language client: finds poe-lsp, starts it with the user's own settings,
+ * restarts it (debounced) when a start-up setting or the API key changes.
+ */
+import * as vscode from "vscode";
+import {
+  ApplyWorkspaceEditRequest,
+  type ApplyWorkspaceEditParams,
+  type ApplyWorkspaceEditResult,
+  type ClientCapabilities,
+  type FeatureState,
+  LanguageClient,
+  type LanguageClientOptions,
+  type ServerOptions,
+  type StaticFeature,
+} from "vscode-languageclient/node";
+
+import { Debouncer } from "./core/debounce";
+import type { DoneParams, JobTracker, StreamParams } from "./core/jobs";
+import {
+  ACTIONS,
+  type Action,
+  initializationOptions,
+  needsRestart,
+  workspaceSection,
+} from "./core/options";
+import { SentVersions } from "./core/sentVersions";
+import { nodeHost, resolveServerCommand } from "./core/serverCommand";
+
+export const API_KEY_SECRET = "poe.apiKey";
+const RESTART_DELAY_MS = 750;
+
+/** Declares `experimental.poe.stream`: this client renders `poe/stream` itself. */
+class PoeStreamFeature implements StaticFeature {
+  fillClientCapabilities(capabilities: ClientCapabilities): void {
+    const experimental = (capabilities.experimental ?? {}) as Record<string, unknown>;
+    capabilities.experimental = { ...experimental, poe: { stream: true } };
+  }
+  initialize(): void {}
+  getState(): FeatureState {
+    return { kind: "static" };
+  }
+  clear(): void {}
+}
+
+export type ErrorReporter = (message: string, ...buttons: string[]) => Thenable<string | undefined>;
+
+export class ServerManager implements vscode.Disposable {
+  client: LanguageClient | undefined;
+  /** Why the last start failed, if it did (also for tests). */
+  lastStartError: string | undefined;
+  private readonly restarter = new Debouncer(RESTART_DELAY_MS, () => void this.restart());
+  private readonly disposables: vscode.Disposable[] = [];
+  private queue: Promise<void> = Promise.resolve();
+  private readonly readyListeners = new Set<() => void>();
+  private readonly sent = new SentVersions();
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly jobs: JobTracker,
+    private readonly reportError: ErrorReporter,
+  ) {
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (needsRestart((key) => event.affectsConfiguration(key))) {
+          this.log.info("a start-up setting changed; restarting the server shortly");
+          this.restarter.trigger();
+        }
+      }),
+      context.secrets.onDidChange((event) => {
+        if (event.key === API_KEY_SECRET) {
+          this.restarter.trigger();
+        }
+      }),
+    );
+  }
+
+  /** Starts the server (serialised with stop and restart). */
+  start(): Promise<void> {
+    return this.enqueue(() => this.doStart());
+  }
+
+  restart(): Promise<void> {
+    this.restarter.cancel();
+    return this.enqueue(async () => {
+      await this.doStop();
+      await this.doStart();
+    });
+  }
+
+  stop(): Promise<void> {
+    return this.enqueue(() => this.doStop());
+  }
+
+  /** Called each time a client has started. */
+  onReady(listener: () => void): vscode.Disposable {
+    this.readyListeners.add(listener);
+    return new vscode.Disposable(() => this.readyListeners.delete(listener));
+  }
+
+  get running(): boolean {
+    return this.client?.isRunning() ?? false;
+  }
+
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(step, step);
+    return this.queue;
+  }
+
+  private async doStart(): Promise<void> {
+    const config = vscode.workspace.getConfiguration("poe");
+    const resolution = resolveServerCommand(config.get("server.command"), nodeHost());
+    if (!resolution.ok) {
+      this.lastStartError = resolution.message;
+      this.log.error(resolution.message);
+      void this.reportError(resolution.message, "Open Setting", "Show Log").then((choice) => {
+        if (choice === "Open Setting") {
+          void vscode.commands.executeCommand("workbench.action.openSettings", "poe.server.command");
+        } else if (choice === "Show Log") {
+          this.log.show();
+        }
+      });
+      return;
+    }
+    const { command, args } = resolution.server;
+    this.log.info(`starting ${[command, ...args].join(" ")} (from ${resolution.source})`);
+
+    // The key goes into the server's environment, never into settings or the
+    // initialize request (which the client's trace would log).
+    const env: Record<string, string | undefined> = { ...process.env };
+    const key = await this.context.secrets.get(API_KEY_SECRET);
+    if (key) {
+      env.POE_API_KEY = key;
+    } else if (!env.POE_API_KEY) {
+      this.log.warn("no API key: use 'Poe: Set API Key' or set POE_API_KEY");
+    }
+
+    const serverOptions: ServerOptions = {
+      command,
+      args,
+      // No `transport`: stdio is the default, and TransportKind.stdio would add `--stdio`.
+      options: { env },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
+      outputChannel: this.log,
+      initializationOptions: this.userOptions(),
+      synchronize: { configurationSection: "poe" },
+      middleware: {
+        didOpen: async (document, next) => {
+          await next(document);
+          this.sent.reset(document.uri.toString(), document.version);
+        },
+        didChange: async (event, next) => {
+          await next(event);
+          this.sent.note(event.document.uri.toString(), event.document.version);
+        },
+        workspace: {
+          configuration: async (params, token, next) => {
+            const result = await next(params, token);
+            if (!Array.isArray(result)) {
+              return result;
+            }
+            return result.map((value, i) =>
+              params.items[i]?.section === "poe" ? workspaceSection(value) : value,
+            );
+          },
+        },
+      },
+    };
+    const client = new LanguageClient("poe", "Poe", serverOptions, clientOptions);
+    client.registerFeature(new PoeStreamFeature());
+    client.onNotification("poe/stream", (params: StreamParams) => this.jobs.stream(params));
+    client.onNotification("poe/done", (params: DoneParams) => this.jobs.done(params));
+    this.client = client;
+    try {
+      await client.start();
+      client.onRequest(ApplyWorkspaceEditRequest.type, (params) => this.applyEdit(client, params));
+      this.lastStartError = undefined;
+      for (const listener of this.readyListeners) {
+        listener();
+      }
+    } catch (error) {
+      const message = `The poe-lsp language server did not start (${command}): ${String(error)}`;
+      this.lastStartError = message;
+      this.log.error(message);
+      void this.reportError(message, "Show Log").then((choice) => {
+        if (choice === "Show Log") {
+          this.log.show();
+        }
+      });
+    }
+  }
+
+  /**
+   * `workspace/applyEdit`, answered only after the `didChange` it caused has
+   * been sent (see core/sentVersions.ts), with the same version check as the
+   * library's own handler.
+   */
+  private async applyEdit(
+    client: LanguageClient,
+    params: ApplyWorkspaceEditParams,
+  ): Promise<ApplyWorkspaceEditResult> {
+    const edit = await client.protocol2CodeConverter.asWorkspaceEdit(params.edit);
+    const open = new Map(vscode.workspace.textDocuments.map((d) => [d.uri.toString(), d]));
+    for (const change of params.edit.documentChanges ?? []) {
+      if ("textDocument" in change && typeof change.textDocument.version === "number") {
+        const doc = open.get(client.protocol2CodeConverter.asUri(change.textDocument.uri).toString());
+        if (doc !== undefined && doc.version !== change.textDocument.version) {
+          return { applied: false, failureReason: "the document has changed since the edit was computed" };
+        }
+      }
+    }
+    const applied = await vscode.workspace.applyEdit(edit);
+    if (applied) {
+      await Promise.all(
+        edit.entries().map(([uri]) => {
+          const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+          return doc ? this.sent.waitFor(uri.toString(), doc.version, 2000) : undefined;
+        }),
+      );
+    }
+    return { applied };
+  }
+
+  private async doStop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.jobs.abandonRunning();
+    if (client === undefined) {
+      return;
+    }
+    try {
+      if (client.isRunning()) {
+        await client.stop(2000);
+      }
+      await client.dispose();
+    } catch (error) {
+      this.log.warn(`stopping the server: ${String(error)}`);
+    }
+  }
+
+  /** The user's own values only (`globalValue`): see core/options.ts. */
+  private userOptions(): Record<string, unknown> {
+    const config = vscode.workspace.getConfiguration("poe");
+    const user = (key: string): unknown => config.inspect(key)?.globalValue;
+    const actionBots: Partial<Record<Action, unknown>> = {};
+    for (const action of ACTIONS) {
+      actionBots[action] = user(`actions.${action}.bot`);
+    }
+    return initializationOptions({
+      bot: user("bot"),
+      actionBots,
+      allowedBots: user("allowedBots"),
+      baseUrl: user("baseUrl"),
+      uploadUrl: user("uploadUrl"),
+    });
+  }
+
+  dispose(): void {
+    this.restarter.cancel();
+    for (const d of this.disposables) {
+      d.dispose();
+    }
+    void this.doStop();
+  }
+}

@@ -1,0 +1,380 @@
+#!/usr/bin/env node
+// End-to-end test of the Poe extension in real VS Code (code-server 4.100.3,
+// VS Code 1.100.3) against the real poe-lsp server and the fake Poe.
+//
+//   node test/e2e/run.mjs --python /path/to/python --out result.json --artifacts DIR
+//
+// Builds the .vsix (npm run package), serves the fake Poe, then for each
+// scenario starts code-server with fresh user-data/extension dirs and both
+// extensions installed (the Poe one and a test-only driver), opens the
+// workbench in headless Chromium via puppeteer-core (the extension host starts
+// only when a browser connects), waits for the driver's findings, checks the
+// UI itself (the webview's text, the notification), and takes a screenshot.
+// Writes {ok, scenarios, seconds} to --out; exits 1 unless every check passed.
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import readline from "node:readline";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const EXT = path.resolve(HERE, "../..");
+const TOOLS = path.join(EXT, ".test-tools");
+const CODE_SERVER = path.join(TOOLS, "node_modules/.bin/code-server");
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+
+function option(name, fallback) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+const PYTHON = option("--python", process.env.POE_LSP_PYTHON || "python3");
+const OUT = path.resolve(option("--out", "test-artifacts/vscode/result.json"));
+const ARTIFACTS = path.resolve(option("--artifacts", path.dirname(OUT)));
+const ONLY = option("--scenario", "");
+const t0 = Date.now();
+const secs = (t) => Math.round((Date.now() - t) / 100) / 10;
+const log = (...a) => console.error(`[e2e ${secs(t0)}s]`, ...a);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", ...opts });
+  if (r.status !== 0) {
+    throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  }
+  return r.stdout;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+async function waitFor(what, predicate, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await predicate();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+function startFakePoe() {
+  const proc = spawn(PYTHON, ["-m", "poe_lsp.fakepoe", "--port", "0"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = new Promise((resolve, reject) => {
+    readline.createInterface({ input: proc.stdout }).once("line", (line) => resolve(line.trim()));
+    proc.once("exit", (code) => reject(new Error(`fake Poe exited (${code}) before printing its URL`)));
+  });
+  return { proc, url };
+}
+
+const SAMPLE = `"""A small inventory report."""
+
+
+def total(prices):
+    result = 0
+    for p in prices:
+        result = result + p
+    return result
+
+
+def top_products(orders, n):
+    totals = {}
+    for order in orders:
+        sku = order["sku"]
+        totals[sku] = totals.get(sku, 0) + order["qty"] * order["unit_price"]
+    ranked = sorted(totals.items(), key=lambda pair: pair[1], reverse=True)
+    return ranked[:n]
+`;
+
+const EXPLANATION = [
+  "### `top_products(orders, n)`",
+  "",
+  "Returns the **n best-selling products by revenue**, as `(sku, total)` pairs.",
+  "",
+  "1. Sums `qty × unit_price` per SKU into `totals`.",
+  "2. Sorts the pairs by revenue, highest first.",
+  "3. Keeps the first `n`.",
+  "",
+  "```python",
+  "top_products(orders, 3)  # [('A-1', 120.0), ('B-7', 80.0), ('C-2', 42.5)]",
+  "```",
+  "",
+].join("\n");
+const REFACTORED = "def total(prices):\n    return sum(prices)";
+
+function userSettings(baseUrl, extra) {
+  return {
+    "workbench.startupEditor": "none",
+    "workbench.tips.enabled": false,
+    "workbench.welcomePage.walkthroughs.openOnInstall": false,
+    "security.workspace.trust.enabled": false,
+    "telemetry.telemetryLevel": "off",
+    "extensions.autoCheckUpdates": false,
+    "extensions.autoUpdate": false,
+    "update.mode": "none",
+    "chat.commandCenter.enabled": false,
+    "window.menuBarVisibility": "compact",
+    "poe.baseUrl": baseUrl,
+    "poe.bot": "ExplainBot",
+    "poe.actions.refactor.bot": "FencedCodeBot",
+    "poe.actions.ask.bot": "SlowBot",
+    "poe.edits.mode": "stream",
+    ...(process.env.POE_E2E_TRACE ? { "poe.trace.server": "verbose" } : {}),
+    "poe.botParameters": {
+      ExplainBot: { answer: EXPLANATION, chunk_size: 16, delay: 0.03 },
+      FencedCodeBot: { answer: REFACTORED },
+      SlowBot: { chunks: 400, delay: 0.05 },
+    },
+    ...extra,
+  };
+}
+
+const SCENARIOS = {
+  main: {
+    // poe-lsp from PATH (the Python's bin/ first on PATH); the key via Set API Key.
+    path: (bin) => [bin, ...process.env.PATH.split(":")].join(":"),
+    settings: process.env.POE_E2E_SERVER_LOG
+      ? { "poe.server.command": ["poe-lsp", "--log-file", process.env.POE_E2E_SERVER_LOG, "--log-level", "debug"] }
+      : {},
+    phase: "explained",
+    screenshot: "vscode-explain.png",
+  },
+  "no-server": {
+    // No poe-lsp anywhere on PATH and no poe.server.command.
+    path: () =>
+      process.env.PATH.split(":")
+        .filter((d) => !fs.existsSync(path.join(d, "poe-lsp")))
+        .join(":"),
+    settings: {},
+    phase: "error-shown",
+    screenshot: "vscode-no-server.png",
+  },
+};
+
+async function webviewText(page, needle) {
+  for (const frame of page.frames()) {
+    try {
+      const text = await frame.evaluate(() => (document.body ? document.body.innerText : ""));
+      if (text.includes(needle)) return text;
+    } catch {
+      // detached or cross-origin frames: skip
+    }
+  }
+  return "";
+}
+
+async function notificationText(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll(".notification-toast, .notifications-center .notification-list-item")]
+      .map((n) => n.innerText)
+      .join("\n"),
+  );
+}
+
+async function runScenario(name, spec, ctx) {
+  const started = Date.now();
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), `poe-e2e-${name}-`));
+  const dirs = Object.fromEntries(
+    ["data", "extensions", "config", "workspace", "browser", "home"].map((d) => [d, path.join(root, d)]),
+  );
+  Object.values(dirs).forEach((d) => fs.mkdirSync(d, { recursive: true }));
+  fs.writeFileSync(path.join(dirs.workspace, "inventory.py"), SAMPLE);
+  // A repository's own settings may not choose the endpoint or the server
+  // (machine scope): if these were honoured, every job would fail.
+  fs.mkdirSync(path.join(dirs.workspace, ".vscode"));
+  fs.writeFileSync(
+    path.join(dirs.workspace, ".vscode/settings.json"),
+    JSON.stringify({ "poe.baseUrl": "http://127.0.0.1:9/not-the-users-choice/", "poe.server.command": ["/bin/false"] }),
+  );
+  fs.mkdirSync(path.join(dirs.data, "User"), { recursive: true });
+  fs.writeFileSync(
+    path.join(dirs.data, "User/settings.json"),
+    JSON.stringify(userSettings(ctx.baseUrl, spec.settings), null, 2),
+  );
+  for (const vsix of [ctx.vsix, ctx.driverVsix]) {
+    run(CODE_SERVER, ["--user-data-dir", dirs.data, "--extensions-dir", dirs.extensions, "--install-extension", vsix], {
+      env: { ...process.env, XDG_CONFIG_HOME: dirs.config },
+    });
+  }
+  const resultBase = path.join(root, "driver");
+  const port = await freePort();
+  // VS Code gives the extension host the environment of a login shell
+  // (`$SHELL -i -l -c env`), whose /etc/profile resets PATH: a fresh HOME
+  // whose profile sets the scenario's PATH decides what the extension sees.
+  const PATH = spec.path(path.dirname(PYTHON));
+  for (const profile of [".bash_profile", ".profile"]) {
+    fs.writeFileSync(path.join(dirs.home, profile), `export PATH=${JSON.stringify(PATH)}\n`);
+  }
+  const env = {
+    ...process.env,
+    HOME: dirs.home,
+    SHELL: "/bin/bash",
+    PATH,
+    XDG_CONFIG_HOME: dirs.config,
+    POE_E2E_RESULT: resultBase,
+    POE_E2E_SCENARIO: name,
+    POE_E2E_SERVER_COMMAND: JSON.stringify([PYTHON, "-m", "poe_lsp"]),
+  };
+  delete env.POE_API_KEY;
+  delete env.POE_LSP_BASE_URL;
+  const serverLog = fs.openSync(path.join(ARTIFACTS, `code-server-${name}.log`), "w");
+  const cs = spawn(
+    CODE_SERVER,
+    ["--auth", "none", "--bind-addr", `127.0.0.1:${port}`, "--disable-telemetry", "--disable-update-check",
+      "--disable-workspace-trust", "--user-data-dir", dirs.data, "--extensions-dir", dirs.extensions, dirs.workspace],
+    { env, detached: true, stdio: ["ignore", serverLog, serverLog] },
+  );
+  const { default: puppeteer } = await import(createRequire(path.join(TOOLS, "x.js")).resolve("puppeteer-core"));
+  let browser;
+  const outcome = { name, ok: false, checks: {}, failures: [] };
+  try {
+    await waitFor("code-server to listen", async () => {
+      try {
+        return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
+      } catch {
+        return false;
+      }
+    }, 30000);
+    browser = await puppeteer.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", `--user-data-dir=${dirs.browser}`],
+      defaultViewport: { width: 1440, height: 860 },
+    });
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.workspace)}`);
+    const phaseFile = `${resultBase}.${spec.phase}`;
+    const resultFile = `${resultBase}.result`;
+    await waitFor(`the driver (phase ${spec.phase})`, () => fs.existsSync(phaseFile) || fs.existsSync(resultFile), 90000);
+    if (fs.existsSync(phaseFile)) {
+      await sleep(700); // let the workbench paint the last update
+      if (name === "main") {
+        outcome.webviewText = await waitFor("the explanation in the webview", () => webviewText(page, "best-selling"), 10000).catch(() => "");
+      } else {
+        outcome.notificationText = await waitFor("the error notification", async () => {
+          const t = await notificationText(page);
+          return t.includes("poe-lsp") ? t : "";
+        }, 10000).catch(() => "");
+      }
+      await page.screenshot({ path: path.join(ARTIFACTS, spec.screenshot) });
+      fs.writeFileSync(`${resultBase}.go-${spec.phase}`, "");
+    }
+    await waitFor("the driver's result", () => fs.existsSync(resultFile), 60000);
+    const driver = JSON.parse(fs.readFileSync(resultFile, "utf8"));
+    Object.assign(outcome, { driverOk: driver.ok, driverError: driver.error, checks: driver.checks, steps: driver.steps });
+    if (!fs.existsSync(phaseFile)) await page.screenshot({ path: path.join(ARTIFACTS, spec.screenshot) });
+  } catch (error) {
+    outcome.failures.push(String(error.stack || error));
+    const pages = browser ? await browser.pages() : [];
+    if (pages.length) await pages[pages.length - 1].screenshot({ path: path.join(ARTIFACTS, `failed-${spec.screenshot}`) }).catch(() => {});
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    try {
+      process.kill(-cs.pid, "SIGTERM");
+    } catch {}
+    await sleep(300);
+    try {
+      process.kill(-cs.pid, "SIGKILL");
+    } catch {}
+    // VS Code's own logs (the extension host, the Poe output channel) explain a failure.
+    const logs = path.join(ARTIFACTS, `logs-${name}`);
+    fs.rmSync(logs, { recursive: true, force: true });
+    if (fs.existsSync(path.join(dirs.data, "logs"))) fs.cpSync(path.join(dirs.data, "logs"), logs, { recursive: true });
+    fs.rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+  }
+  outcome.screenshot = path.join(ARTIFACTS, spec.screenshot);
+  outcome.seconds = secs(started);
+  return outcome;
+}
+
+function expect(outcome, label, condition) {
+  if (!condition) outcome.failures.push(`check failed: ${label}`);
+}
+
+function judge(o) {
+  const c = o.checks || {};
+  expect(o, "the driver finished without error", o.driverOk === true);
+  if (o.name === "main") {
+    expect(o, "code actions name the bots", (c.codeActionTitles || []).includes("Refactor with FencedCodeBot"));
+    expect(o, "refactor finished (workspace baseUrl and server.command ignored)", c.refactorStatus === "done");
+    expect(o, "refactor changed the document", (c.documentAfterRefactor || "").includes("    return sum(prices)"));
+    expect(o, "refactor replaced the loop", !(c.documentAfterRefactor || "").includes("result = result + p"));
+    expect(o, "refactor left the rest alone", (c.documentAfterRefactor || "").includes("def top_products(orders, n):"));
+    expect(o, "refactor put in code only", !(c.documentAfterRefactor || "").includes("```"));
+    expect(o, "status bar shows a spinner while a job runs", (c.statusWhileRunning || "").includes("loading~spin"));
+    expect(o, "status bar names the running bot", (c.statusWhileRunning || "").includes("SlowBot"));
+    expect(o, "Cancel cancelled the job", c.askStatus === "cancelled");
+    expect(o, "status bar back to the bot after", (c.statusAfter || "").includes("ExplainBot"));
+    expect(o, "lightbulb offers Explain with the bot", c.explainActionTitle === "Explain with ExplainBot");
+    expect(o, "explanation finished", c.panelStatus === "done");
+    expect(o, "panel title names the bot", (c.panelTitle || "").includes("ExplainBot"));
+    expect(o, "panel holds the whole explanation", c.panelText === EXPLANATION);
+    expect(o, "webview shows the rendered explanation", (o.webviewText || "").includes("Returns the n best-selling products by revenue"));
+    expect(o, "webview shows the bot", (o.webviewText || "").includes("Explain · ExplainBot"));
+    expect(o, "Markdown was rendered (no raw ### or **)", o.webviewText && !o.webviewText.includes("###") && !o.webviewText.includes("**"));
+  } else {
+    expect(o, "the start error says poe-lsp was not found on PATH", (c.lastStartError || "").includes("not found on PATH"));
+    expect(o, "the error says how to install it", (c.lastStartError || "").includes("pip install"));
+    expect(o, "the error was shown once", (c.shownErrors || []).length === 1);
+    expect(o, "the notification is on screen", (o.notificationText || "").includes("not found on PATH"));
+    expect(o, "the notification has the Open Setting button", (o.notificationText || "").includes("Open Setting"));
+    expect(o, "server restarted after poe.server.command changed", c.runningAfterSettingChange === true);
+  }
+  o.ok = o.failures.length === 0;
+  return o;
+}
+
+async function main() {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  fs.mkdirSync(path.dirname(OUT), { recursive: true });
+  for (const [what, file] of [["code-server (run scripts/install-vscode-test.sh)", CODE_SERVER], ["Chromium", CHROMIUM]]) {
+    if (!fs.existsSync(file)) throw new Error(`${what} is missing: ${file}`);
+  }
+  log("building the .vsix (npm run package)");
+  run("npm", ["run", "--silent", "package"], { cwd: EXT });
+  const vsce = path.join(EXT, "node_modules/.bin/vsce");
+  const driverDir = path.join(HERE, "driver");
+  const driverVsix = path.join(ARTIFACTS, "poe-lsp-e2e-driver.vsix");
+  run(vsce, ["package", "--no-dependencies", "--skip-license", "--allow-missing-repository", "--out", driverVsix], { cwd: driverDir });
+  const fake = startFakePoe();
+  const baseUrl = await fake.url;
+  log(`fake Poe at ${baseUrl}`);
+  const ctx = { vsix: path.join(EXT, "poe-lsp.vsix"), driverVsix, baseUrl };
+  const scenarios = {};
+  try {
+    for (const [name, spec] of Object.entries(SCENARIOS)) {
+      if (ONLY && ONLY !== name) continue;
+      log(`scenario ${name}`);
+      scenarios[name] = judge(await runScenario(name, spec, ctx));
+      log(`scenario ${name}: ${scenarios[name].ok ? "ok" : "FAILED"} in ${scenarios[name].seconds}s`);
+      for (const f of scenarios[name].failures) log(`  ${f}`);
+    }
+  } finally {
+    fake.proc.kill();
+  }
+  const ok = Object.keys(scenarios).length > 0 && Object.values(scenarios).every((s) => s.ok);
+  const result = { ok, seconds: secs(t0), codeServer: "4.100.3", scenarios };
+  fs.writeFileSync(OUT, JSON.stringify(result, null, 2));
+  log(`${ok ? "passed" : "FAILED"} in ${result.seconds}s; result in ${OUT}`);
+  process.exit(ok ? 0 : 1);
+}
+
+main().catch((error) => {
+  console.error(error);
+  fs.mkdirSync(path.dirname(OUT), { recursive: true });
+  fs.writeFileSync(OUT, JSON.stringify({ ok: false, error: String(error.stack || error), scenarios: {} }, null, 2));
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { initializationOptions, needsRestart, workspaceSection } from "../../src/core/options";
+
+test("only the user's own values go into initializationOptions", () => {
+  const options = initializationOptions({
+    bot: "Claude-Sonnet-4.5",
+    actionBots: { refactor: "GPT-5", explain: undefined, fix: null },
+    allowedBots: ["Gemini-2.5-Pro", "", 3],
+    baseUrl: "http://127.0.0.1:9000/bot/",
+    uploadUrl: undefined,
+  });
+  assert.deepEqual(options, {
+    bot: "Claude-Sonnet-4.5",
+    actions: { refactor: { bot: "GPT-5" } },
+    allowedBots: ["Gemini-2.5-Pro"],
+    baseUrl: "http://127.0.0.1:9000/bot/",
+  });
+});
+
+test("nothing set by the user: empty options, so the server's defaults apply", () => {
+  assert.deepEqual(initializationOptions({ actionBots: {} }), {});
+});
+
+test("the API key is never an initialization option", () => {
+  const options = initializationOptions({ actionBots: {}, bot: "GPT-5" });
+  assert.equal("apiKey" in options, false);
+});
+
+test("workspace/configuration answers without the user-only and client-only keys", () => {
+  const section = {
+    bot: "GPT-5",
+    context: { maxChars: 8000 },
+    baseUrl: "https://evil.example/",
+    uploadUrl: "https://evil.example/up",
+    allowedBots: ["Expensive-Bot"],
+    apiKey: "sk-should-never-be-here",
+    server: { command: ["poe-lsp"] },
+    trace: { server: "off" },
+  };
+  assert.deepEqual(workspaceSection(section), { bot: "GPT-5", context: { maxChars: 8000 } });
+  assert.equal(section.baseUrl, "https://evil.example/", "the input is not modified");
+  assert.equal(workspaceSection(null), null);
+});
+
+test("start-up settings restart the server; prompts and context do not", () => {
+  const changed = (keys: string[]) => needsRestart((k) => keys.includes(k));
+  for (const key of ["poe.server.command", "poe.baseUrl", "poe.uploadUrl", "poe.allowedBots", "poe.bot", "poe.actions.fix.bot"]) {
+    assert.equal(changed([key]), true, key);
+  }
+  for (const key of ["poe.context.maxChars", "poe.edits.mode", "poe.actions.fix.prompt", "editor.fontSize"]) {
+    assert.equal(changed([key]), false, key);
+  }
+});
