@@ -44,10 +44,10 @@ step "Install poe-lsp with its test dependencies (pip install -e .[test])"
 # -- 2. Static checks ------------------------------------------------------------
 
 step "Lint: ruff check"
-"$BIN/ruff" check server tests
+"$BIN/ruff" check server tests bench
 
 step "Format: ruff format --check"
-"$BIN/ruff" format --check server tests
+"$BIN/ruff" format --check server tests bench
 
 step "Types: mypy (strict, configured in pyproject.toml)"
 "$BIN/mypy"

@@ -446,3 +446,46 @@ async def test_stdout_carries_only_lsp_frames_while_bots_fail(
     assert len(messages) == len(session.messages)
     assert any(m.get("method") == "window/showMessage" for m in messages)
     assert TEST_KEY.encode() not in data
+
+
+# -- the rate limit holds under a burst -------------------------------------------------
+
+
+async def test_a_burst_through_the_poe_client_never_starts_more_than_500_a_minute(
+    fake: FakePoe,
+) -> None:
+    """520 answers requested at once, on a simulated clock: every HTTP request the
+    client makes passes the limiter, so no 60-second window holds more than 500."""
+    from poe_lsp.poe_client import PoeClient
+    from poe_lsp.ratelimit import RateLimiter
+
+    now = [0.0]
+    starts: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        now[0] += seconds
+        await asyncio.sleep(0)
+
+    limiter = RateLimiter(clock=lambda: now[0], sleep=fake_sleep)
+    acquire = limiter.acquire
+
+    async def counted() -> None:
+        await acquire()
+        starts.append(now[0])
+
+    limiter.acquire = counted  # type: ignore[method-assign]
+    client = PoeClient(TEST_KEY, fake.base_url, limiter=limiter)
+
+    async def one(i: int) -> str:
+        return "".join([e.text async for e in client.stream("EchoBot", f"q{i}")])
+
+    try:
+        answers = await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(520))), 60)
+    finally:
+        await client.aclose()
+    assert answers == [f"q{i}" for i in range(520)]
+    assert len(starts) == len(fake.requests) == 520
+    window = [t for t in starts if t < starts[0] + 60]
+    assert len(window) == 500, len(window)
+    assert all(sum(1 for t in starts if s <= t < s + 60) <= 500 for s in starts)
+    assert max(starts) >= 60  # the last 20 waited for the first minute to pass

@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def serve_stdio() -> None:
     """Serve LSP on stdio; nothing but LSP frames ever reaches stdout."""
+    from .startup import import_lsprotocol
+
+    import_lsprotocol()  # first, with its code cache (start-up time)
     from .server import create_server
 
     stdin: BinaryIO = sys.stdin.buffer
@@ -61,6 +64,9 @@ def serve_stdio() -> None:
 
 def serve_tcp(host: str, port: int) -> None:
     """Serve LSP on one TCP port."""
+    from .startup import import_lsprotocol
+
+    import_lsprotocol()
     from .server import create_server
 
     create_server().start_tcp(host, port)

@@ -75,7 +75,7 @@ def _documentable(server: PoeServer, doc: Document, rng: types.Range) -> bool:
     enc = server.encoding
     start = doc.offset_at(Pos(rng.start.line, rng.start.character), enc)
     end = doc.offset_at(Pos(rng.end.line, rng.end.character), enc)
-    return docs.find_doc_target(doc.text, doc.language_id, start, end) is not None
+    return docs.has_doc_target(doc.text, doc.language_id, start, end)
 
 
 def setup(server: PoeServer) -> None:

@@ -63,6 +63,13 @@ def the_argument(command: str, params: types.ExecuteCommandParams) -> dict[str, 
     return dict(args[0])
 
 
+def shown(value: str, limit: int = 200) -> str:
+    """A client's string as it may appear in a one-line message: control
+    characters escaped, cut to ``limit`` characters."""
+    cut = value[:limit] + ("…" if len(value) > limit else "")
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in cut)
+
+
 def open_document(server: PoeServer, command: str, arg: Mapping[str, Any]) -> Document:
     """The open document named by ``uri``."""
     uri = arg.get("uri")
@@ -71,7 +78,7 @@ def open_document(server: PoeServer, command: str, arg: Mapping[str, Any]) -> Do
     doc = server.documents.get(uri)
     if doc is None:
         raise invalid(
-            f"{command}: the document {uri[:200]} is not open in the editor; open it first."
+            f"{command}: the document {shown(uri)} is not open in the editor; open it first."
         )
     return doc
 

@@ -23,6 +23,7 @@ class ErrorKind(enum.Enum):
     PROMPT_TOO_LONG = "prompt_too_long"
     BOT_FAILED = "bot_failed"
     BOT_FAILED_MID_ANSWER = "bot_failed_mid_answer"
+    ANSWER_TOO_LONG = "answer_too_long"
     NOT_ALLOWED = "not_allowed"
     CONFLICT = "conflict"
     EDIT_REJECTED = "edit_rejected"
@@ -71,6 +72,12 @@ def _sentence(kind: ErrorKind, bot: str, detail: str) -> str:
             return (
                 f"{bot} failed in the middle of its answer{detail_part}. "
                 "A partial edit is undone; try again."
+            )
+        case ErrorKind.ANSWER_TOO_LONG:
+            return (
+                f"{bot}'s answer exceeded poe.answer.maxChars{detail_part}, so the job "
+                "stopped reading it and wrote nothing. Select less code, or raise "
+                "poe.answer.maxChars."
             )
         case ErrorKind.NOT_ALLOWED:
             return (

@@ -90,6 +90,13 @@ class _Params:
         return bool(self._p.get(name, default))
 
 
+def _nth(p: _Params, default: str, i: int) -> str:
+    """Chunk ``i`` of the failing bots: parameter ``chunk_text`` (or ``default``), with
+    ``{i}`` replaced by ``i``; lets a test stream code (which an edit job writes)
+    before the failure."""
+    return p.text("chunk_text", default).replace("{i}", str(i))
+
+
 def _chunks(text: str, size: int) -> list[str]:
     if size <= 0 or len(text) <= size:
         return [text]
@@ -238,6 +245,49 @@ class ReplaceBot(_FakeBot):
             yield fp.PartialResponse(text=after)
 
 
+class ReplaceRepeatedlyBot(_FakeBot):
+    """Several drafts, each replacing the last, then a final replacement.
+
+    Draft ``i`` is ``"draft i: " + draft`` (parameter ``draft``, default
+    "thinking...", with ``{i}`` replaced by ``i``); each draft after the first,
+    and the final ``answer``, start with a ``replace_response`` and go on in
+    ``chunk_size`` (6) pieces, ``delay`` (0) seconds apart.  Parameter ``rounds``
+    (4) is the number of drafts.
+    """
+
+    name = "ReplaceRepeatedlyBot"
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        size, delay = p.integer("chunk_size", 6), p.number("delay", 0)
+        draft = p.text("draft", "thinking...")
+        texts = [
+            f"draft {i}: " + draft.replace("{i}", str(i)) for i in range(p.integer("rounds", 4))
+        ]
+        texts.append(p.text("answer", "The final answer."))
+        for n, text in enumerate(texts):
+            for i, chunk in enumerate(_chunks(text, size)):
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                yield fp.PartialResponse(text=chunk, is_replace_response=n > 0 and i == 0)
+
+
+class EnormousBot(_FakeBot):
+    """An answer of ``chars`` (1,000,000) characters in ``chunk_size`` (8192) pieces.
+
+    The text is ``"x = 1\n"`` repeated, inside a fenced block (so an edit job
+    would write it); ``delay`` (0) seconds between chunks.
+    """
+
+    name = "EnormousBot"
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        total, size = p.integer("chars", 1_000_000), max(1, p.integer("chunk_size", 8192))
+        body = "x = 1\n" * (max(0, total - 14) // 6 + 1)
+        text = ("```python\n" + body)[: max(0, total - 4)] + "\n```"
+        async for event in _stream(text, size, p.number("delay", 0)):
+            yield event
+
+
 class FailsMidStreamBot(_FakeBot):
     """Some text, then an error event.
 
@@ -249,7 +299,7 @@ class FailsMidStreamBot(_FakeBot):
 
     async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
         for i in range(p.integer("chunks", 2)):
-            yield fp.PartialResponse(text=f"partial {i} ")
+            yield fp.PartialResponse(text=_nth(p, "partial {i} ", i))
         yield fp.ErrorResponse(
             text=p.text("error", "The model stopped unexpectedly."),
             allow_retry=p.flag("allow_retry", False),
@@ -300,7 +350,7 @@ class StallBot(_FakeBot):
 
     async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
         for i in range(p.integer("before", 1)):
-            yield fp.PartialResponse(text=f"stalling {i} ")
+            yield fp.PartialResponse(text=_nth(p, "stalling {i} ", i))
         await asyncio.sleep(p.number("stall", 30.0))
         yield fp.PartialResponse(text="woke up")
 
@@ -312,7 +362,7 @@ class MalformedBot(_FakeBot):
 
     async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
         for i in range(p.integer("valid_chunks", 0)):
-            yield fp.PartialResponse(text=f"valid {i} ")
+            yield fp.PartialResponse(text=_nth(p, "valid {i} ", i))
         yield ServerSentEvent(data="this is {not json", event="text")
 
 
@@ -356,6 +406,8 @@ BOT_CLASSES: tuple[type[_FakeBot], ...] = (
     SlowBot,
     FencedCodeBot,
     ReplaceBot,
+    ReplaceRepeatedlyBot,
+    EnormousBot,
     FailsMidStreamBot,
     OutOfPointsBot,
     PromptTooLongBot,
@@ -579,7 +631,8 @@ class FakePoe:
     async def _drop_endpoint(self, request: Request) -> Response:
         body = await self._record_query("DropMidStream", request)
         params = _params_of(body)
-        return _DroppingResponse([f"dropped {i} " for i in range(params.integer("chunks", 2))])
+        chunks = range(params.integer("chunks", 2))
+        return _DroppingResponse([_nth(params, "dropped {i} ", i) for i in chunks])
 
 
 def _params_of(body: dict[str, Any] | None) -> _Params:

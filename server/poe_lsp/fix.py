@@ -52,7 +52,11 @@ def format_diagnostics(command: str, value: Any) -> tuple[str, list[Pos]]:
             origin = source
         if isinstance(code, str | int) and not isinstance(code, bool):
             origin = f"{origin} {code}".strip()
-        severity = SEVERITIES.get(diagnostic.get("severity", 0), "problem")
+        level = diagnostic.get("severity")
+        # Any JSON may arrive here: a list or object is no key (and no severity).
+        severity = "problem"
+        if isinstance(level, int) and not isinstance(level, bool):
+            severity = SEVERITIES.get(level, "problem")
         where = f"line {start.line + 1}, column {start.character + 1}"
         label = f"{severity} [{origin}]" if origin else severity
         lines.append(f"- {where}: {label}: {' '.join(message.split())}")

@@ -106,6 +106,11 @@ class JobManager:
         self.server.run_task(self._run(job), f"job {job.id}")
         return job
 
+    @property
+    def pending_consents(self) -> int:
+        """Consent questions still waiting for the user's answer."""
+        return len(self._consent)
+
     def editing_job_overlapping(self, uri: str, span: Span) -> Job | None:
         """A running editing job whose target overlaps ``span``, if any."""
         for job in self.running.values():
@@ -220,10 +225,21 @@ class JobManager:
             app_title=settings.app_title,
             app_referer=settings.app_referer,
             on_retry=on_retry,
+            idle_timeout=settings.idle_seconds,
         )
+        cap = settings.answer_max_chars
         async with contextlib.aclosing(events) as stream:
             async for event in stream:
-                job.text = event.text if event.replace else job.text + event.text
+                text = event.text if event.replace else job.text + event.text
+                if len(text) > cap:
+                    # A runaway answer: stop reading (leaving the block closes the
+                    # upstream stream) and never write a truncated answer.
+                    job.text = text[:cap]
+                    job.changed.set()
+                    raise PoeError(
+                        ErrorKind.ANSWER_TOO_LONG, bot=spec.bot, detail=f"{cap} characters"
+                    )
+                job.text = text
                 job.changed.set()
                 if job.writer is not None:
                     job.writer.wake()

@@ -51,7 +51,11 @@ def setup_logging(path: str | None, level: str, secrets: list[str] | None = None
     for secret in secrets or []:
         add_secret(secret)
     handler: logging.Handler = (
-        logging.FileHandler(path, encoding="utf-8") if path else logging.StreamHandler(sys.stderr)
+        # A client can send lone surrogates (JSON allows "\ud800"); a log line quoting
+        # one must still be written, not dropped with a "Logging error".
+        logging.FileHandler(path, encoding="utf-8", errors="backslashreplace")
+        if path
+        else logging.StreamHandler(sys.stderr)
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets())

@@ -59,9 +59,10 @@ class TextEvent:
 class _Attempt:
     """What the response hook saw for the current attempt's query request."""
 
-    def __init__(self) -> None:
+    def __init__(self, idle_timeout: float | None = None) -> None:
         self.status: int | None = None
         self.retry_after: float | None = None
+        self.idle_timeout = idle_timeout
 
 
 # httpx runs event hooks in the task that sends the request, i.e. the task
@@ -160,6 +161,13 @@ class PoeClient:
     # -- hooks -----------------------------------------------------------------------
 
     async def _before_request(self, request: httpx.Request) -> None:
+        record = _attempt.get()
+        if record is not None and record.idle_timeout is not None:
+            # The session is shared and long-lived; the idle timeout is a setting
+            # the user may change at any time, so each request carries its own.
+            timeout = dict(request.extensions.get("timeout", {}))
+            timeout["read"] = record.idle_timeout
+            request.extensions["timeout"] = timeout
         await self.limiter.acquire()
 
     async def _on_response(self, response: httpx.Response) -> None:
@@ -180,12 +188,15 @@ class PoeClient:
         app_title: str = "poe-lsp",
         app_referer: str = DEFAULT_REFERER,
         on_retry: Callable[[PoeError, float], None] | None = None,
+        idle_timeout: float | None = None,
     ) -> AsyncGenerator[TextEvent, None]:
         """Stream ``bot``'s answer to ``prompt``; failures raise :class:`PoeError`.
 
         Retries (up to ``max_tries`` attempts) happen only before the first chunk;
         ``on_retry(error, delay)`` is called before each wait.  Any failure after
-        the first chunk is ``BOT_FAILED_MID_ANSWER``.
+        the first chunk is ``BOT_FAILED_MID_ANSWER``.  ``idle_timeout`` (default:
+        the client's) is how long the bot may send nothing at all before the
+        request fails as ``TIMED_OUT``.
         """
         if not self._api_key:
             raise PoeError(ErrorKind.NO_KEY, bot=bot)
@@ -194,7 +205,7 @@ class PoeClient:
         attempt = 0
         while True:
             attempt += 1
-            record = _Attempt()
+            record = _Attempt(self.idle_timeout if idle_timeout is None else idle_timeout)
             token = _attempt.set(record)
             streamed = False
             try:
@@ -279,7 +290,8 @@ class PoeClient:
         if any(isinstance(e, httpx.ConnectError | httpx.ConnectTimeout) for e in chain):
             return PoeError(ErrorKind.UNREACHABLE, bot=bot, detail=self._host()), True
         if any(isinstance(e, httpx.TimeoutException) for e in chain):
-            detail = f"nothing received for {self.idle_timeout:g} s"
+            idle = self.idle_timeout if record.idle_timeout is None else record.idle_timeout
+            detail = f"nothing received for {idle:g} s"
             return PoeError(ErrorKind.TIMED_OUT, bot=bot, detail=detail), False
         if any(isinstance(e, httpx.RemoteProtocolError | httpx.ReadError) for e in chain):
             return PoeError(ErrorKind.BOT_FAILED, bot=bot, detail="connection dropped"), True

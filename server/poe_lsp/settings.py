@@ -66,6 +66,10 @@ class Settings:
     """Sent as ``X-Title`` on every Poe request."""
     app_referer: str = PROJECT_URL
     """Sent as ``HTTP-Referer`` on every Poe request."""
+    idle_seconds: float = 120.0
+    """A bot that sends nothing for this long (not even a keep-alive) has stopped answering."""
+    answer_max_chars: int = 200000
+    """Longest answer read; a longer one stops the job (failed, nothing written)."""
 
     def bot_for(self, action: str) -> str:
         """The bot an action uses when the command names none."""
@@ -174,15 +178,26 @@ class SettingsReader:
         defaults = Settings()
 
         def typed(key: str, value: Any, kind: type, default: Any) -> Any:
-            ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+            if kind is float:
+                # Seconds: any positive finite number, whole or not.
+                ok = (
+                    isinstance(value, int | float)
+                    and not isinstance(value, bool)
+                    and 0 < value < float("inf")
+                )
+                value = float(value) if ok else value
+            else:
+                ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
             if kind is int and ok and value < 0:
                 ok = False
             if kind is str and ok and not value.strip():
                 ok = False
             if not ok:
-                wanted = {int: "a non-negative whole number", str: "a non-empty string"}.get(
-                    kind, kind.__name__
-                )
+                wanted = {
+                    int: "a non-negative whole number",
+                    str: "a non-empty string",
+                    float: "a positive number of seconds",
+                }.get(kind, kind.__name__)
                 self._problem(
                     f"poe-lsp: setting poe.{key} should be {wanted}, not {value!r}; "
                     f"using the default {default!r}."
@@ -197,6 +212,8 @@ class SettingsReader:
             "context.maxChars": ("max_chars", int),
             "app.title": ("app_title", str),
             "app.referer": ("app_referer", str),
+            "timeouts.idleSeconds": ("idle_seconds", float),
+            "answer.maxChars": ("answer_max_chars", int),
         }
         for key, value in raw.items():
             if value is None:
@@ -229,6 +246,12 @@ class SettingsReader:
                 f"hold a prompt; using the default {defaults.max_chars}."
             )
             values["max_chars"] = defaults.max_chars
+        if "answer_max_chars" in values and values["answer_max_chars"] < 1:
+            self._problem(
+                "poe-lsp: setting poe.answer.maxChars is 0, which would refuse every answer; "
+                f"using the default {defaults.answer_max_chars}."
+            )
+            values["answer_max_chars"] = defaults.answer_max_chars
         values["actions"] = {
             name: ActionSettings(bot=spec.get("bot"), prompt=spec.get("prompt"))
             for name, spec in actions.items()

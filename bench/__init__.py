@@ -1,0 +1,1 @@
+"""Benchmarks of poe-lsp (``python -m bench``; see README "Performance")."""

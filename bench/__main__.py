@@ -1,0 +1,5 @@
+"""``python -m bench [--quick]``."""
+
+from .run import main
+
+main()
