@@ -1,14 +1,15 @@
 """Doc comments: finding the definition, and writing its doc in the language's idiom.
 
 Each language has a fixture under ``tests/fixtures/docs/`` and the exact
-document expected after every step of :data:`STEPS` is applied in turn (each
-step finds its target by a cursor in the *current* text, so later steps also
-check that earlier edits left the tree readable).
+document expected after every step of :data:`STEPS` (``steps.toml`` there) is
+applied in turn (each step finds its target by a cursor in the *current* text,
+so later steps also check that earlier edits left the tree readable).
 """
 
 from __future__ import annotations
 
 import time
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from poe_lsp import docs
+from poe_lsp.docs.parsing import _parse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "docs"
 
@@ -34,196 +36,12 @@ class Step:
     """Where to put the cursor in the documented file, if ``needle`` was the old doc."""
 
 
-FENCED_PY = '''Sure! Here is a docstring for `diameter`:
-
-```python
-@property
-def diameter(self):
-    """The circle's diameter — twice its radius."""
-    return 2 * self.radius
-```
-
-It describes the property concisely.'''
-
+TABLE = tomllib.loads((FIXTURES / "steps.toml").read_text(encoding="utf-8"))
 STEPS: dict[str, tuple[str, list[Step]]] = {
-    "python": (
-        "sample.py",
-        [
-            Step("math.pi", "function", "area", "Return the area of a circle of radius r."),
-            Step("def diameter", "method", "diameter", FENCED_PY),
-            Step(
-                "Old doc.",
-                "method",
-                "scale",
-                "Return a scaled copy.\n\nArgs:\n    k: the factor.\n\nReturns:\n    A new Circle.",
-                existing="Old doc.",
-                again="Return a scaled copy.",
-            ),
-            Step("@dataclass", "class", "Circle", "/** A circle, «immutable». */"),
-            Step("ça va", "function", "greet", "Greet «name» in 🌍 — politely."),
-            Step("pass", "function", "noop", "Do nothing."),
-        ],
-    ),
-    "javascript": (
-        "sample.js",
-        [
-            Step("pi * r", "function", "area", "Area of a circle.\n\n@param {number} r radius"),
-            Step(
-                "scale(k)",
-                "method",
-                "scale",
-                "```js\n/**\n * Scaled copy.\n * @param {number} k factor\n */\nscale(k) {\n```",
-            ),
-            Step(
-                "Old doc",
-                "class",
-                "Circle",
-                '"""A circle."""',
-                existing="Old doc.",
-                again="A circle.",
-            ),
-            Step("ça va", "function", "greet", "/// Greets «name» — 🎉."),
-        ],
-    ),
-    "typescript": (
-        "sample.ts",
-        [
-            Step("Math.PI", "function", "area", "Area of a circle of radius `r`."),
-            Step("@Injectable", "class", "Circle", "A circle.\n\nImmutable: */ never changes."),
-            Step(
-                "Old doc.",
-                "method",
-                "scale",
-                "Here is the comment:\n```ts\n// Returns a scaled copy.\n// @param k - factor\n```",
-                existing="Old doc.",
-                again="Returns a scaled copy.",
-            ),
-            Step("ça va", "method", "greet", "Greets «name» — ça va? 🎉"),
-            Step("area(): number", "method", "area", "The shape's area."),
-        ],
-    ),
-    "tsx": (
-        "sample.tsx",
-        [
-            Step("ça va", "function", "Greeting", "Renders a greeting for «name» 🎉."),
-            Step(
-                "Old doc",
-                "function",
-                "Badge",
-                "A badge.\n\n@param label text",
-                existing="Old doc.",
-                again="A badge.",
-            ),
-            Step("render()", "method", "render", "Renders the name."),
-            Step("type Props", "type", "Props", "Props of the greeting components."),
-        ],
-    ),
-    "go": (
-        "sample.go",
-        [
-            Step("math.Pi", "function", "Area", "Returns the area of a circle of radius r."),
-            Step(
-                "Circle is old",
-                "struct",
-                "Circle",
-                "```go\n// Circle is a circle.\n//\n// The zero value has radius 0.\n"
-                "type Circle struct {\n```",
-                existing="Circle is old.",
-                again="Circle is a circle.",
-            ),
-            Step("Scale(k", "method", "Scale", "/** Scale returns a scaled copy of c. */"),
-            Step("ça va?", "function", "Greet", "Greet says «ça va» to name — 🎉."),
-        ],
-    ),
-    "rust": (
-        "sample.rs",
-        [
-            Step("consts::PI", "function", "area", "Area of a circle of radius `r`."),
-            Step(
-                "#[derive",
-                "struct",
-                "Circle",
-                "A circle.\n\n# Examples\n\n```\nlet c = Circle { radius: 1.0 };\n```",
-                existing="Old doc.",
-            ),
-            Step(
-                "pub fn scale",
-                "method",
-                "scale",
-                "```rust\n/// Returns a scaled copy.\npub fn scale(&self, k: f64) -> Circle {\n```",
-            ),
-            Step("ça va", "method", "greet", "Greets «name» — 🎉."),
-            Step("fn fmt", "method", "fmt", "// Formats as `○ radius`."),
-        ],
-    ),
-    "lua": (
-        "sample.lua",
-        [
-            Step("math.pi", "function", "M.area", "Area of a circle.\n@param r number"),
-            Step(
-                "Old doc",
-                "method",
-                "M:scale",
-                "Scales the radius.\n@param k number\n@return number",
-                existing="Old doc.\n@param k number",
-                again="Scales the radius.",
-            ),
-            Step("ça va", "function", "greet", "-- Greets «name» — 🎉."),
-            Step("M.double", "function", "M.double", "```lua\n--- Doubles x.\n```"),
-        ],
-    ),
-    "java": (
-        "sample.java",
-        [
-            Step("Math.PI", "method", "area", "The area.\n\n@return the area"),
-            Step(
-                "Old doc",
-                "method",
-                "toString",
-                "/**\n * A readable form.\n */\n@Override\npublic String toString() {",
-                existing="Old doc.",
-                again="A readable form.",
-            ),
-            Step("@Deprecated", "method", "greet", "Greets «name» — 🎉."),
-            Step("class Circle", "class", "Circle", "A circle."),
-        ],
-    ),
-    "c": (
-        "sample.c",
-        [
-            Step("M_PI", "function", "area", "Area of a circle of radius r."),
-            Step(
-                "Old doc", "struct", "circle", "A circle.", existing="Old doc.", again="A circle."
-            ),
-            Step("ça va", "function", "greet", "Writes a greeting for «name» into out — 🎉."),
-            Step("twice(double", "function", "twice", "/// Twice x."),
-            Step("double scale", "function", "scale", "Scales c by k."),
-        ],
-    ),
-    "cpp": (
-        "sample.cpp",
-        [
-            Step("3.14159", "function", "area", "Area of a circle of radius r."),
-            Step("template <typename", "class", "Circle", "A circle.", existing="Old doc."),
-            Step("nodiscard", "method", "diameter", "The diameter."),
-            Step("std::string greet(const", "method", "greet", "Greets name."),
-            Step("ça va", "method", "geo::Circle<int>::greet", "Greets «name» — 🎉."),
-        ],
-    ),
+    language: (entry["fixture"], [Step(**step) for step in entry["steps"]])
+    for language, entry in TABLE.items()
 }
-
-LANGUAGE_IDS = {
-    "python": "python",
-    "javascript": "javascript",
-    "typescript": "typescript",
-    "tsx": "typescriptreact",
-    "go": "go",
-    "rust": "rust",
-    "lua": "lua",
-    "java": "java",
-    "c": "c",
-    "cpp": "cpp",
-}
+LANGUAGE_IDS: dict[str, str] = {language: entry["language_id"] for language, entry in TABLE.items()}
 
 
 def run_steps(language: str) -> str:
@@ -560,7 +378,7 @@ TEXTS = {
 
 
 def has_syntax_error(text: str, language: str) -> bool:
-    return docs._parse(text, language)[1].root_node.has_error
+    return _parse(text, language)[1].root_node.has_error
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

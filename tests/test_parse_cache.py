@@ -1,4 +1,4 @@
-"""Reparsing after an edit (docs._parse) and line starts (textdoc.line_starts) agree
+"""Reparsing after an edit (docs.parsing._parse) and line starts (textdoc.line_starts) agree
 with the plain, slow way of computing them."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 from poe_lsp import docs
+from poe_lsp.docs.parsing import _parse, _parser
 from poe_lsp.textdoc import _LINE_BREAK, line_starts
 
 SOURCE = "".join(
@@ -15,26 +16,26 @@ SOURCE = "".join(
 
 
 def _fresh_sexp(text: str) -> str:
-    return str(docs._parser("python").parse(text.encode()).root_node)
+    return str(_parser("python").parse(text.encode()).root_node)
 
 
 def test_a_tree_reparsed_after_edits_equals_a_fresh_parse() -> None:
     rng = random.Random(3)
     text = SOURCE
-    docs._parse(text, "python")
+    _parse(text, "python")
     for _ in range(30):
         at = rng.randrange(len(text))
         cut = rng.randrange(0, 12)
         insert = rng.choice(["", "x", "\n", "def g(:\n", "é", "    return 1\n", '"""'])
         text = text[:at] + insert + text[at + cut :]
-        _, tree = docs._parse(text, "python")
+        _, tree = _parse(text, "python")
         assert str(tree.root_node) == _fresh_sexp(text)
 
 
 def test_another_document_of_the_same_language_parses_correctly() -> None:
-    docs._parse(SOURCE, "python")
+    _parse(SOURCE, "python")
     other = "import os\n\n\ndef main():\n    return os.getcwd()\n"
-    _, tree = docs._parse(other, "python")
+    _, tree = _parse(other, "python")
     assert str(tree.root_node) == _fresh_sexp(other)
     target = docs.find_doc_target(other, "python", other.index("return"))
     assert target is not None and target.name == "main"

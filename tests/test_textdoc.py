@@ -450,66 +450,51 @@ def test_own_edit_as_a_minimal_diff_starting_outside_the_span_is_recognised() ->
     assert tracker.current_text(doc.text) == "foo\nfoo"
 
 
-def test_typing_before_the_span_shifts_it() -> None:
-    store, doc, tracker = tracked("aa bbb cc", 3, 6)
-    edit(store, doc, 0, 1, "XYZ")
-    assert tracker.span == Span(5, 8)
-    assert tracker.current_text(doc.text) == "bbb"
+@pytest.mark.parametrize(
+    ("text", "span", "edited", "moved"),
+    [
+        pytest.param("aa bbb cc", Span(3, 6), (0, 1, "XYZ"), Span(5, 8), id="typing before"),
+        pytest.param("aa bbb cc", Span(3, 6), (0, 3, ""), Span(0, 3), id="deleting before"),
+        pytest.param(
+            "aa bbb cc", Span(3, 6), (3, 3, "#"), Span(4, 7), id="insertion at the start is before"
+        ),
+        pytest.param("aa bbb cc", Span(3, 6), (8, 9, "see"), Span(3, 6), id="typing after"),
+        pytest.param(
+            "aa bbb cc", Span(3, 6), (6, 6, "!"), Span(3, 6), id="insertion at the end is after"
+        ),
+        pytest.param(
+            "ab", Span(1, 1), (1, 1, "xyz"), Span(4, 4), id="insertion at an empty span is before"
+        ),
+    ],
+)
+def test_an_edit_outside_the_span_moves_it_with_its_text(
+    text: str, span: Span, edited: tuple[int, int, str], moved: Span
+) -> None:
+    store, doc, tracker = tracked(text, span.start, span.end)
+    edit(store, doc, *edited)
+    assert tracker.span == moved
+    assert tracker.current_text(doc.text) == text[span.start : span.end]
     assert not tracker.conflict
 
 
-def test_deleting_before_the_span_shifts_it_back() -> None:
+@pytest.mark.parametrize(
+    "edited",
+    [
+        pytest.param((4, 4, "x"), id="typing inside"),
+        pytest.param((1, 4, ""), id="straddling the start"),
+        pytest.param((5, 8, "Q"), id="straddling the end"),
+    ],
+)
+def test_an_edit_touching_the_span_text_is_a_conflict(edited: tuple[int, int, str]) -> None:
     store, doc, tracker = tracked("aa bbb cc", 3, 6)
-    edit(store, doc, 0, 3, "")
-    assert tracker.span == Span(0, 3)
-    assert not tracker.conflict
+    edit(store, doc, *edited)
+    assert tracker.conflict
 
 
-def test_insertion_exactly_at_the_span_start_counts_as_before() -> None:
-    store, doc, tracker = tracked("aa bbb cc", 3, 6)
-    edit(store, doc, 3, 3, "#")
-    assert tracker.span == Span(4, 7)
-    assert not tracker.conflict
-
-
-def test_typing_after_the_span_leaves_it_alone() -> None:
-    store, doc, tracker = tracked("aa bbb cc", 3, 6)
-    edit(store, doc, 8, 9, "see")
-    assert tracker.span == Span(3, 6)
-    assert not tracker.conflict
-
-
-def test_insertion_exactly_at_the_span_end_counts_as_after() -> None:
-    store, doc, tracker = tracked("aa bbb cc", 3, 6)
-    edit(store, doc, 6, 6, "!")
-    assert tracker.span == Span(3, 6)
-    assert not tracker.conflict
-
-
-def test_typing_inside_the_span_is_a_conflict() -> None:
+def test_typing_inside_the_span_widens_it() -> None:
     store, doc, tracker = tracked("aa bbb cc", 3, 6)
     edit(store, doc, 4, 4, "x")
-    assert tracker.conflict
     assert tracker.span == Span(3, 7)
-
-
-def test_an_edit_straddling_the_span_start_is_a_conflict() -> None:
-    store, doc, tracker = tracked("aa bbb cc", 3, 6)
-    edit(store, doc, 1, 4, "")
-    assert tracker.conflict
-
-
-def test_an_edit_straddling_the_span_end_is_a_conflict() -> None:
-    store, doc, tracker = tracked("aa bbb cc", 3, 6)
-    edit(store, doc, 5, 8, "Q")
-    assert tracker.conflict
-
-
-def test_insertion_at_an_empty_span_counts_as_before() -> None:
-    store, doc, tracker = tracked("ab", 1, 1)
-    edit(store, doc, 1, 1, "xyz")
-    assert tracker.span == Span(4, 4)
-    assert not tracker.conflict
 
 
 def test_a_user_edit_arriving_before_our_pending_edit_drops_it() -> None:
@@ -698,11 +683,17 @@ def test_tracked_range_holds_our_text_and_the_rest_holds_the_users(
 # ---------------------------------------------------------------- hover regions
 
 
-def test_hover_region_follows_edits_before_it() -> None:
+def hovered() -> tuple[DocumentStore, Document, HoverRegion]:
+    """``aa bbb cc``, with an explanation of ``bbb`` shown on hover."""
     store = DocumentStore()
     doc = store.open(URI, "python", 1, "aa bbb cc")
     region = HoverRegion(Span(3, 6), "Explains bbb.")
     store.track(URI, region)
+    return store, doc, region
+
+
+def test_hover_region_follows_edits_before_it() -> None:
+    store, doc, region = hovered()
     edit(store, doc, 0, 0, "++")
     assert region.span == Span(5, 8)
     assert region.covers(8)
@@ -710,19 +701,13 @@ def test_hover_region_follows_edits_before_it() -> None:
 
 
 def test_hover_region_goes_stale_when_its_text_changes() -> None:
-    store = DocumentStore()
-    doc = store.open(URI, "python", 1, "aa bbb cc")
-    region = HoverRegion(Span(3, 6), "Explains bbb.")
-    store.track(URI, region)
+    store, doc, region = hovered()
     edit(store, doc, 4, 5, "X")
     assert region.stale
     assert not region.covers(4)
 
 
 def test_hover_region_goes_stale_when_the_document_closes() -> None:
-    store = DocumentStore()
-    store.open(URI, "python", 1, "aa bbb cc")
-    region = HoverRegion(Span(3, 6), "Explains bbb.")
-    store.track(URI, region)
+    store, _doc, region = hovered()
     store.close(URI)
     assert region.stale

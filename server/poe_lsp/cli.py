@@ -1,4 +1,4 @@
-"""The ``poe-lsp`` command: the server (stdio or TCP), ``check`` and ``demo``."""
+"""The ``poe-lsp`` command: the server (stdio or TCP), ``check``, ``demo`` and ``ask``."""
 
 from __future__ import annotations
 
@@ -24,9 +24,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "verb",
         nargs="?",
-        choices=["demo", "check"],
+        choices=["demo", "check", "ask"],
         help="demo: show the server at work on a sample file; "
-        "check: print the effective configuration and probe the bot endpoint",
+        "check: print the effective configuration and probe the bot endpoint; "
+        "ask: one job from the command line (poe-lsp ask --help)",
     )
     parser.add_argument("--version", action="version", version=f"poe-lsp {__version__}")
     parser.add_argument(
@@ -85,6 +86,10 @@ async def check(bot: str | None) -> int:
     print(f"  API key:       {mask(secrets.api_key)} (from POE_API_KEY)")
     print(f"  bot endpoint:  {secrets.base_url}")
     print(f"  upload:        {secrets.upload_url}")
+    if secrets.transport == "openai":
+        print(f"  transport:     openai, {secrets.openai_base_url} (chat completions)")
+    else:
+        print("  transport:     poe (bot protocol)")
     print(f"  default bot:   {settings.bot}")
     print(
         f"  context:       {settings.lines_before} lines before, {settings.lines_after} "
@@ -109,6 +114,13 @@ async def check(bot: str | None) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``poe-lsp`` console script and ``python -m poe_lsp``."""
+    raw = sys.argv[1:] if argv is None else argv
+    if raw[:1] == ["ask"]:
+        from .ask import main as ask_main
+
+        secret = os.environ.get("POE_API_KEY", "")
+        setup_logging(None, "warning", secrets=[secret] if secret else [])
+        sys.exit(ask_main(raw[1:]))
     args = build_parser().parse_args(argv)
     level = args.log_level or ("info" if args.log_file else "warning")
     secret = os.environ.get("POE_API_KEY", "")

@@ -7,10 +7,9 @@ sentence that says what to do, and nothing is started.
 
 from __future__ import annotations
 
+import logging
 import re
-import sys
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +17,16 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
-from .context import rich_context
+from .attachments import FileToAttach
+from .context import Composed, compose_prompt
 from .edits import Renderer
 from .jobs import JobSpec
-from .prompts import PromptInput, PromptTooLarge, build_prompt, context_window, edit_output_hint
+from .prompts import PromptTooLarge, edit_output_hint
 from .server import PoeServer
-from .settings import bot_list
+from .settings import PARAMETERS_IGNORED_NOTE, bot_list
 from .textdoc import Document, Pos, Span
+
+log = logging.getLogger(__name__)
 
 BOT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,99}$")
 WHOLE_FILE = Span(0, 0)
@@ -182,49 +184,73 @@ def make_prompt(
     diagnostics: str = "",
     template_action: str | None = None,
     suffix: str = "",
-) -> str:
-    """Render the action's template with the selection and its trimmed context."""
-    settings = server.settings
-    if span is WHOLE_FILE:
-        # A question about the file: when the budget bites, its top (imports,
-        # definitions) says more than its end, so the file is the "after" side.
-        before, after = "", doc.text
-    else:
-        before, after = context_window(
-            doc.text, span.start, span.end, settings.lines_before, settings.lines_after
-        )
-    inp = PromptInput(
-        action=template_action or action,
-        selection=doc.text[span.start : span.end],
-        before=before,
-        after=after,
-        path=relative_path(server, doc.uri),
-        language=doc.language_id,
-        instruction=instruction,
-        diagnostics=diagnostics,
-    )
-    budget = settings.max_chars - len(suffix)
-    template = settings.template_for(template_action or action)
-    if span is not WHOLE_FILE:
-        rich = rich_context(
-            doc.text,
-            doc.language_id,
-            span.start,
-            span.end,
-            settings.lines_before,
-            settings.lines_after,
-            budget,
-        )
-        if rich is not None:
-            whole = replace(inp, before=rich[0], after=rich[1])
-            prompt = build_prompt(whole, template, sys.maxsize)
-            if len(prompt) <= budget:
-                return prompt + suffix
+) -> Composed:
+    """Render the action's template with the selection and its trimmed context
+    (``.trimmed`` says whether ``context.maxChars`` cut the context)."""
     try:
-        prompt = build_prompt(inp, template, budget)
+        return compose_prompt(
+            server.settings,
+            action=action,
+            text=doc.text,
+            language=doc.language_id,
+            path=relative_path(server, doc.uri),
+            start=span.start,
+            end=span.end,
+            whole_file=span is WHOLE_FILE,
+            instruction=instruction,
+            diagnostics=diagnostics,
+            template_action=template_action,
+            suffix=suffix,
+        )
     except PromptTooLarge as exc:
         raise invalid(f"{command}: {exc}") from None
-    return prompt + suffix
+
+
+def attachment_name(uri: str) -> str:
+    """The file name a bot sees for a document (no directories)."""
+    path = to_fs_path(uri)
+    name = Path(path).name if path else uri.rstrip("/").rsplit("/", 1)[-1]
+    return name or "file.txt"
+
+
+def pick_attachments(
+    server: PoeServer, command: str, doc: Document, arg: Mapping[str, Any], *, trimmed: bool
+) -> tuple[FileToAttach, ...]:
+    """The files to upload with the job: the command's ``attachments`` (open
+    documents only), then the job's own file when ``context.attachFile`` asks."""
+    raw = arg.get("attachments")
+    uris: list[str] = []
+    if raw is not None:
+        if not isinstance(raw, list) or not all(isinstance(u, str) and u for u in raw):
+            raise invalid(f"{command}: 'attachments' must be a list of URIs of open documents.")
+        uris = list(dict.fromkeys(raw))
+    files: list[FileToAttach] = []
+    for uri in uris:
+        named = server.documents.get(uri)
+        if named is None:
+            raise invalid(
+                f"{command}: the attachment {shown(uri)} is not open in the editor; only open "
+                "documents can be attached, so open it first."
+            )
+        files.append(FileToAttach(attachment_name(uri), named.text.encode("utf-8")))
+    mode = server.settings.attach_file
+    if doc.uri not in uris and (mode == "always" or (mode == "whenTrimmed" and trimmed)):
+        files.append(
+            FileToAttach(
+                attachment_name(doc.uri),
+                doc.text.encode("utf-8"),
+                optional=mode == "whenTrimmed",
+            )
+        )
+    if files and server.secrets.transport == "openai":
+        if uris:
+            raise invalid(
+                f'{command}: attachments need transport "poe"; Poe\'s OpenAI-compatible '
+                "endpoint takes none."
+            )
+        log.info("context.attachFile ignored: transport openai has no attachments")
+        return ()
+    return tuple(files)
 
 
 def start_job(
@@ -253,7 +279,7 @@ def start_job(
     command = f"poe.{action}"
     bot = pick_bot(server, command, action, arg)
     parameters = pick_parameters(server, command, bot, arg)
-    prompt = make_prompt(
+    composed = make_prompt(
         server,
         command,
         action,
@@ -264,6 +290,7 @@ def start_job(
         template_action=template_action,
         suffix=suffix,
     )
+    files = pick_attachments(server, command, doc, arg, trimmed=composed.trimmed)
     if edits:
         ws = server.client_capabilities.workspace
         if not (ws and ws.apply_edit):
@@ -286,14 +313,18 @@ def start_job(
         uri=doc.uri,
         span=span,
         bot=bot,
-        prompt=prompt,
+        prompt=composed.prompt,
         parameters=parameters,
         edits=edits,
         title=f"Poe · {ACTION_TITLES[action]} · {bot}",
         work_done_token=params.work_done_token,
         render=render,
         stream_edits=stream_edits,
+        attachments=files,
     )
+    if parameters and server.secrets.transport == "openai" and not server.parameters_note_shown:
+        server.parameters_note_shown = True
+        server.show(types.MessageType.Info, f"poe-lsp: {PARAMETERS_IGNORED_NOTE}")
     job = server.jobs.start(spec)
     return {"jobId": job.id}
 

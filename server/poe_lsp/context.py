@@ -15,8 +15,15 @@ Policy (README "Context sent with a selection"):
 
 from __future__ import annotations
 
+import sys
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
 from . import docs
-from .prompts import context_window
+from .prompts import PromptInput, build_prompt, context_window
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 ELISION = "⋮\n"
 HEADER_SHARE = 4
@@ -64,3 +71,71 @@ def _line_end(text: str, offset: int) -> int:
         return offset
     newline = text.find("\n", offset)
     return len(text) if newline < 0 else newline + 1
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A finished prompt, and whether ``context.maxChars`` cut its context."""
+
+    prompt: str
+    trimmed: bool
+    """True when the budget left out context the prompt would otherwise carry."""
+
+
+def compose_prompt(
+    settings: Settings,
+    *,
+    action: str,
+    text: str,
+    language: str,
+    path: str,
+    start: int = 0,
+    end: int = 0,
+    whole_file: bool = False,
+    instruction: str = "",
+    diagnostics: str = "",
+    template_action: str | None = None,
+    suffix: str = "",
+) -> Composed:
+    """The action's template rendered with ``text[start:end]`` and its context,
+    within ``settings.max_chars`` (the editor and the command line share it).
+
+    ``whole_file``: a question about the file, nothing selected.  Raises
+    :class:`~poe_lsp.prompts.PromptTooLarge` when the selection alone does not fit.
+    """
+    if whole_file:
+        # When the budget bites, a file's top (imports, definitions) says more
+        # than its end, so the file is the "after" side.
+        before, after = "", text
+        start = end = 0
+    else:
+        before, after = context_window(
+            text, start, end, settings.lines_before, settings.lines_after
+        )
+    inp = PromptInput(
+        action=template_action or action,
+        selection=text[start:end],
+        before=before,
+        after=after,
+        path=path,
+        language=language,
+        instruction=instruction,
+        diagnostics=diagnostics,
+    )
+    budget = settings.max_chars - len(suffix)
+    template = settings.template_for(template_action or action)
+    trimmed = False
+    if not whole_file:
+        rich = rich_context(
+            text, language, start, end, settings.lines_before, settings.lines_after, budget
+        )
+        if rich is not None:
+            whole = replace(inp, before=rich[0], after=rich[1])
+            prompt = build_prompt(whole, template, sys.maxsize)
+            if len(prompt) <= budget:
+                return Composed(prompt + suffix, False)
+            trimmed = True
+    prompt = build_prompt(inp, template, budget)
+    if not trimmed:
+        trimmed = len(build_prompt(inp, template, sys.maxsize)) > len(prompt)
+    return Composed(prompt + suffix, trimmed)

@@ -45,7 +45,8 @@ def _target_span(server: PoeServer, command: str, doc: Document, arg: dict[str, 
     raise invalid(f"{command} needs a 'position' (the cursor) or a 'range' inside a definition.")
 
 
-def _instruction(target: docs.DocTarget) -> str:
+def instruction_for(target: docs.DocTarget) -> str:
+    """What the document prompt says about the definition: its name, style, current doc."""
     parts = [f"The definition to document is the {target.kind} `{target.name}`."]
     if target.style:
         style = STYLE_NAMES.get(target.style, target.style)
@@ -118,7 +119,7 @@ async def document(server: PoeServer, params: types.ExecuteCommandParams) -> dic
         span=Span(*target.replace),
         prompt_span=Span(*target.definition),
         edits=True,
-        instruction=_instruction(target),
+        instruction=instruction_for(target),
         render=render,
         stream_edits=False,
     )

@@ -27,6 +27,7 @@ class ErrorKind(enum.Enum):
     NOT_ALLOWED = "not_allowed"
     CONFLICT = "conflict"
     EDIT_REJECTED = "edit_rejected"
+    UPLOAD_FAILED = "upload_failed"
 
 
 def _sentence(kind: ErrorKind, bot: str, detail: str) -> str:
@@ -93,6 +94,12 @@ def _sentence(kind: ErrorKind, bot: str, detail: str) -> str:
             return (
                 f"The editor did not apply the edit{detail_part}. The document was "
                 "left as it was; run the job again."
+            )
+        case ErrorKind.UPLOAD_FAILED:
+            return (
+                f"Uploading the attachment to Poe failed{detail_part}. Check the upload "
+                "endpoint (POE_LSP_UPLOAD_URL or uploadUrl) and try again, or set "
+                'poe.context.attachFile to "whenTrimmed" or "never".'
             )
 
 

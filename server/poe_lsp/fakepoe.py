@@ -21,6 +21,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import email.parser
+import email.policy
+import hashlib
 import json
 import logging
 import sys
@@ -32,7 +35,7 @@ from typing import Any, ClassVar
 import fastapi_poe as fp
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from poe_lsp.loopback import LoopbackServer
@@ -65,6 +68,32 @@ class RecordedRequest:
         """The parameters of the last user message."""
         parameters: dict[str, Any] = dict(self._last_user.get("parameters") or {})
         return parameters
+
+    @property
+    def attachments(self) -> list[dict[str, Any]]:
+        """The attachments of the last user message (``url``, ``content_type``, ``name``...)."""
+        return list(self._last_user.get("attachments") or [])
+
+
+@dataclass(frozen=True)
+class RecordedUpload:
+    """One file received by the upload route."""
+
+    name: str
+    data: bytes
+    authorization: str
+    url: str
+
+
+def _multipart_file(content_type: str, body: bytes) -> tuple[str, bytes] | None:
+    """The ``file`` part of a multipart/form-data body: (file name, bytes)."""
+    head = f"Content-Type: {content_type}\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    for part in message.iter_parts():
+        if part.get_param("name", header="content-disposition") == "file":
+            payload = part.get_payload(decode=True)
+            return str(part.get_filename() or ""), bytes(payload or b"")
+    return None
 
 
 class _Params:
@@ -476,6 +505,11 @@ class FakePoe:
         self.requests: list[RecordedRequest] = []
         self.disconnects: list[str] = []
         self.error_reports: list[tuple[str, str]] = []
+        self.uploads: list[RecordedUpload] = []
+        self.upload_status: int | None = None
+        """Set to an HTTP status (e.g. 500) to make every upload fail with it."""
+        self.openai_requests: list[RecordedRequest] = []
+        """Requests to ``/v1/chat/completions`` (``bot`` is the model)."""
         self._hits: dict[str, int] = {}
         self._changed = asyncio.Event()
         self._loopback: LoopbackServer | None = None
@@ -493,11 +527,23 @@ class FakePoe:
         """The bot-protocol base, with the trailing slash fastapi-poe needs."""
         return f"http://{self.host}:{self.port}/"
 
+    @property
+    def upload_url(self) -> str:
+        """The upload base: files go to ``<upload_url>file_upload_3RD_PARTY_POST``."""
+        return self.base_url
+
+    @property
+    def openai_base_url(self) -> str:
+        """The OpenAI-compatible base (``/chat/completions`` is under it)."""
+        return f"{self.base_url}v1"
+
     def reset(self) -> None:
         """Forget recorded requests, disconnects and error reports; re-arm the ``Once`` bots."""
         self.requests.clear()
         self.disconnects.clear()
         self.error_reports.clear()
+        self.uploads.clear()
+        self.openai_requests.clear()
         self._hits.clear()
 
     async def wait_request(
@@ -601,7 +647,93 @@ class FakePoe:
             healthy = type(name, (_AnswerBot,), {"name": name})(self, record=False)
             app.add_route(f"/{name}", self._once_endpoint(name, status, healthy), ["POST"])
         app.add_route("/DropMidStream", self._drop_endpoint, ["POST"])
+        app.add_route("/file_upload_3RD_PARTY_POST", self._upload_endpoint, ["POST"])
+        app.add_route("/v1/chat/completions", self._openai_endpoint, ["POST"])
         return app
+
+    async def _upload_endpoint(self, request: Request) -> Response:
+        """Poe's upload endpoint: multipart ``file``; answers its URL and MIME type."""
+        if self.upload_status is not None:
+            return JSONResponse({"detail": "upload refused"}, self.upload_status)
+        found = _multipart_file(request.headers.get("content-type", ""), await request.body())
+        if found is None:
+            return JSONResponse({"detail": "no file part"}, 400)
+        name, data = found
+        digest = hashlib.sha256(data).hexdigest()[:16]
+        url = f"{self.base_url}attachments/{digest}/{name}"
+        auth = request.headers.get("authorization", "")
+        self.uploads.append(RecordedUpload(name, data, auth, url))
+        self._notify()
+        return JSONResponse({"attachment_url": url, "mime_type": "text/plain"})
+
+    async def _openai_endpoint(self, request: Request) -> Response:
+        """``/v1/chat/completions`` with ``stream: true``, steered by the model name.
+
+        ``Status401`` … ``Status502`` (as :data:`STATUS_ROUTES`) answer that status;
+        ``FailsMidStreamBot`` streams two chunks, then an error event;
+        ``DropMidStream`` streams two chunks, then cuts the connection;
+        ``FencedCodeBot`` answers like its bot-protocol namesake; any other
+        model streams back the last user message, 7 characters a chunk.
+        """
+        body = await request.json()
+        model = str(body.get("model", ""))
+        messages = [m for m in body.get("messages", []) if isinstance(m, dict)]
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        self.openai_requests.append(RecordedRequest(model, headers, messages))
+        self._notify()
+        if model in STATUS_ROUTES:
+            status, extra = STATUS_ROUTES[model]
+            return JSONResponse({"error": {"message": f"{model} says {status}"}}, status, extra)
+        prompt = str(messages[-1].get("content", "")) if messages else ""
+        if model == "FencedCodeBot":
+            text = (
+                f"Here is the rewritten code:\n\n```python\n{DEFAULT_CODE}\n```\n\n"
+                "The behaviour is unchanged.\n"
+            )
+        elif model in ("FailsMidStreamBot", "DropMidStream"):
+            text = "partial 0 partial 1 "
+        else:
+            text = prompt
+        chunks = _chunks(text, 7 if model not in ("FailsMidStreamBot", "DropMidStream") else 10)
+
+        def event(payload: dict[str, Any]) -> bytes:
+            return f"data: {json.dumps(payload)}\n\n".encode()
+
+        def chunk(content: str | None, finish: str | None = None) -> bytes:
+            delta = {} if content is None else {"content": content}
+            return event(
+                {
+                    "id": "chatcmpl-fake",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": model,
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                }
+            )
+
+        async def events() -> AsyncIterator[bytes]:
+            yield event(
+                {
+                    "id": "chatcmpl-fake",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": model,
+                    "choices": [
+                        {"index": 0, "delta": {"role": "assistant"}, "finish_reason": None}
+                    ],
+                }
+            )
+            for piece in chunks:
+                yield chunk(piece)
+            if model == "FailsMidStreamBot":
+                yield event({"error": {"message": "The model stopped unexpectedly."}})
+                return
+            if model == "DropMidStream":
+                raise _DeliberateDrop
+            yield chunk(None, "stop")
+            yield b"data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
 
     def _status_endpoint(
         self, name: str, status: int, headers: dict[str, str]

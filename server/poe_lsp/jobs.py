@@ -29,6 +29,7 @@ from .errors import ErrorKind, PoeError
 from .textdoc import HoverRegion, Span
 
 if TYPE_CHECKING:
+    from .attachments import FileToAttach, Uploaded
     from .edits import EditWriter, Renderer
     from .server import PoeServer
 
@@ -60,6 +61,8 @@ class JobSpec:
     """Turns the answer into the target range's text (default: code only, fitted)."""
     stream_edits: bool = True
     """Whether ``edits.mode: stream`` may write before the answer is complete."""
+    attachments: tuple[FileToAttach, ...] = ()
+    """Files uploaded and attached to the message before the prompt is sent."""
 
 
 @dataclass
@@ -218,6 +221,7 @@ class JobManager:
                 told = True
                 self.server.show(types.MessageType.Info, f"poe-lsp: {notice}")
 
+        uploaded = await self._upload(job)
         events = self.server.poe_client.stream(
             spec.bot,
             spec.prompt,
@@ -226,6 +230,7 @@ class JobManager:
             app_referer=settings.app_referer,
             on_retry=on_retry,
             idle_timeout=settings.idle_seconds,
+            attachments=uploaded,
         )
         cap = settings.answer_max_chars
         async with contextlib.aclosing(events) as stream:
@@ -245,6 +250,24 @@ class JobManager:
                     job.writer.wake()
                     if job.writer.stopped:
                         break
+
+    async def _upload(self, job: Job) -> list[Uploaded]:
+        """Upload the job's attachments (cached per session).  A failed optional one
+        (``whenTrimmed``) is reported and left out; any other failure fails the job."""
+        uploaded: list[Uploaded] = []
+        for file in job.spec.attachments:
+            self._report(job, f"uploading {file.name}…")
+            try:
+                uploaded.append(await self.server.uploader.upload(file))
+            except PoeError as exc:
+                if not file.optional:
+                    raise
+                log.warning("%s: optional attachment %s left out", job.id, file.name)
+                self.server.show(
+                    types.MessageType.Warning,
+                    f"poe-lsp: {exc.message} The prompt was sent without {file.name}.",
+                )
+        return uploaded
 
     # -- consent --------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,8 @@ from poe_lsp.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from types import ModuleType
+
+    from poe_lsp.attachments import Uploaded
 
 logger = logging.getLogger(__name__)
 
@@ -189,8 +191,11 @@ class PoeClient:
         app_referer: str = DEFAULT_REFERER,
         on_retry: Callable[[PoeError, float], None] | None = None,
         idle_timeout: float | None = None,
+        attachments: Sequence[Uploaded] = (),
     ) -> AsyncGenerator[TextEvent, None]:
         """Stream ``bot``'s answer to ``prompt``; failures raise :class:`PoeError`.
+
+        ``attachments`` (already uploaded) go on the user message.
 
         Retries (up to ``max_tries`` attempts) happen only before the first chunk;
         ``on_retry(error, delay)`` is called before each wait.  Any failure after
@@ -210,7 +215,7 @@ class PoeClient:
             streamed = False
             try:
                 upstream = fp.stream_request(
-                    self._query(prompt, parameters),
+                    self._query(prompt, parameters, attachments),
                     bot,
                     self._api_key,
                     base_url=self.base_url,
@@ -253,7 +258,12 @@ class PoeClient:
                 on_retry(error, delay)
             await asyncio.sleep(delay)
 
-    def _query(self, prompt: str, parameters: Mapping[str, Any] | None) -> Any:
+    def _query(
+        self,
+        prompt: str,
+        parameters: Mapping[str, Any] | None,
+        attachments: Sequence[Uploaded] = (),
+    ) -> Any:
         fp = _fp()
         return fp.QueryRequest(
             version=fp.client.PROTOCOL_VERSION,
@@ -263,6 +273,10 @@ class PoeClient:
                     role="user",
                     content=prompt,
                     parameters=dict(parameters or {}),
+                    attachments=[
+                        fp.Attachment(url=a.url, content_type=a.content_type, name=a.name)
+                        for a in attachments
+                    ],
                     message_id=str(uuid.uuid4()),
                 )
             ],

@@ -22,8 +22,10 @@ from .settings import Secrets, Settings, SettingsReader
 from .textdoc import DocumentStore, Encoding
 
 if TYPE_CHECKING:
+    from .attachments import Uploader
     from .hover import HoverStore
     from .jobs import JobManager
+    from .openai_client import OpenAIClient
     from .poe_client import PoeClient
 
 log = logging.getLogger(__name__)
@@ -117,7 +119,9 @@ class PoeServer(LanguageServer):
         self.client_name = ""
         self._tasks: set[asyncio.Task[Any]] = set()
         self.configured = asyncio.Event()
-        self._poe_client: PoeClient | None = None
+        self._poe_client: PoeClient | OpenAIClient | None = None
+        self._uploader: Uploader | None = None
+        self.parameters_note_shown = False
         self.jobs: JobManager
         self.hovers: HoverStore
 
@@ -163,13 +167,30 @@ class PoeServer(LanguageServer):
     # -- the Poe client, created on first use ---------------------------------------
 
     @property
-    def poe_client(self) -> PoeClient:
-        """The shared Poe client (imports the HTTP stack on first use)."""
+    def poe_client(self) -> PoeClient | OpenAIClient:
+        """The shared Poe client (imports the HTTP stack on first use): the bot
+        protocol, or the OpenAI-compatible endpoint with ``transport: openai``."""
         if self._poe_client is None:
             from .poe_client import PoeClient
 
-            self._poe_client = PoeClient(self.secrets.api_key, self.secrets.base_url)
+            if self.secrets.transport == "openai":
+                from .openai_client import OpenAIClient
+
+                self._poe_client = OpenAIClient(self.secrets.api_key, self.secrets.openai_base_url)
+            else:
+                self._poe_client = PoeClient(self.secrets.api_key, self.secrets.base_url)
         return self._poe_client
+
+    @property
+    def uploader(self) -> Uploader:
+        """Uploads attachments, each distinct content once per session."""
+        if self._uploader is None:
+            from .attachments import Uploader
+
+            self._uploader = Uploader(
+                self.secrets.api_key, self.secrets.upload_url, limiter=self.poe_client.limiter
+            )
+        return self._uploader
 
     async def close_poe_client(self) -> None:
         """Close the shared HTTP session, if one was opened."""

@@ -29,9 +29,21 @@ EDIT_MODES = ("stream", "final", "confirm")
 DEFAULT_BOT = "GPT-5"
 DEFAULT_BASE_URL = "https://api.poe.com/bot/"
 DEFAULT_UPLOAD_URL = "https://www.quora.com/poe_api/"
+DEFAULT_OPENAI_BASE_URL = "https://api.poe.com/v1"
+ATTACH_MODES = ("never", "whenTrimmed", "always")
+TRANSPORTS = ("poe", "openai")
 PROJECT_URL = "https://github.com/poe-lsp/poe-lsp"
 
+PARAMETERS_IGNORED_NOTE = (
+    'Poe\'s OpenAI-compatible endpoint (transport "openai") does not support custom bot '
+    "parameters, so botParameters and a command's parameters are not sent. Use transport "
+    '"poe" to send them.'
+)
+"""Told once per session when parameters would have been sent over ``transport: openai``."""
+
 EditMode = Literal["stream", "final", "confirm"]
+AttachMode = Literal["never", "whenTrimmed", "always"]
+Transport = Literal["poe", "openai"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,9 @@ class Settings:
     """A bot that sends nothing for this long (not even a keep-alive) has stopped answering."""
     answer_max_chars: int = 200000
     """Longest answer read; a longer one stops the job (failed, nothing written)."""
+    attach_file: AttachMode = "never"
+    """Upload the job's file as an attachment: ``never``, ``whenTrimmed`` (only when
+    ``max_chars`` cut the context) or ``always``."""
 
     def bot_for(self, action: str) -> str:
         """The bot an action uses when the command names none."""
@@ -98,6 +113,10 @@ class Secrets:
     """Where file attachments are uploaded."""
     allowed_bots: frozenset[str] = frozenset()
     """Bots the user allowed in advance (beyond the ones their settings name)."""
+    transport: Transport = "poe"
+    """``poe``: the bot protocol (fastapi-poe); ``openai``: the OpenAI-compatible endpoint."""
+    openai_base_url: str = DEFAULT_OPENAI_BASE_URL
+    """The OpenAI-compatible base (``/chat/completions`` is appended)."""
 
 
 def mask(key: str) -> str:
@@ -136,7 +155,7 @@ def flatten(options: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-SECRET_KEYS = ("apiKey", "baseUrl", "uploadUrl", "allowedBots")
+SECRET_KEYS = ("apiKey", "baseUrl", "uploadUrl", "allowedBots", "transport", "openaiBaseUrl")
 
 
 class SettingsReader:
@@ -229,6 +248,14 @@ class SettingsReader:
                         f"poe-lsp: setting poe.edits.mode should be one of "
                         f"{', '.join(EDIT_MODES)}, not {value!r}; using 'stream'."
                     )
+            elif key == "context.attachFile":
+                if value in ATTACH_MODES:
+                    values["attach_file"] = value
+                else:
+                    self._problem(
+                        f"poe-lsp: setting poe.context.attachFile should be one of "
+                        f"{', '.join(ATTACH_MODES)}, not {value!r}; using 'never'."
+                    )
             elif key == "botParameters":
                 values["bot_parameters"] = self._bot_parameters(value)
             elif key.startswith("actions."):
@@ -301,11 +328,22 @@ class SettingsReader:
         base_url = pick("POE_LSP_BASE_URL", "baseUrl", DEFAULT_BASE_URL)
         if not base_url.endswith("/"):
             base_url += "/"
+        transport = pick("POE_LSP_TRANSPORT", "transport", "poe")
+        if transport not in TRANSPORTS:
+            self._problem(
+                f"poe-lsp: transport should be one of {', '.join(TRANSPORTS)}, not "
+                f"{transport!r}; using 'poe'."
+            )
+            transport = "poe"
         return Secrets(
             api_key=pick("POE_API_KEY", "apiKey", ""),
             base_url=base_url,
             upload_url=pick("POE_LSP_UPLOAD_URL", "uploadUrl", DEFAULT_UPLOAD_URL),
             allowed_bots=frozenset(cast(list[str], allowed_raw)),
+            transport=cast(Transport, transport),
+            openai_base_url=pick(
+                "POE_LSP_OPENAI_BASE_URL", "openaiBaseUrl", DEFAULT_OPENAI_BASE_URL
+            ).rstrip("/"),
         )
 
 

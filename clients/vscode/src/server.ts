@@ -255,6 +255,8 @@ export class ServerManager implements vscode.Disposable {
       allowedBots: user("allowedBots"),
       baseUrl: user("baseUrl"),
       uploadUrl: user("uploadUrl"),
+      transport: user("transport"),
+      openaiBaseUrl: user("openaiBaseUrl"),
     });
   }
 

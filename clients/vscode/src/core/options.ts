@@ -18,6 +18,8 @@ export interface UserValues {
   allowedBots?: unknown;
   baseUrl?: unknown;
   uploadUrl?: unknown;
+  transport?: unknown;
+  openaiBaseUrl?: unknown;
 }
 
 function nonEmptyString(value: unknown): value is string {
@@ -52,6 +54,12 @@ export function initializationOptions(user: UserValues): Record<string, unknown>
   if (nonEmptyString(user.uploadUrl)) {
     options.uploadUrl = user.uploadUrl;
   }
+  if (user.transport === "poe" || user.transport === "openai") {
+    options.transport = user.transport;
+  }
+  if (nonEmptyString(user.openaiBaseUrl)) {
+    options.openaiBaseUrl = user.openaiBaseUrl;
+  }
   return options;
 }
 
@@ -60,6 +68,8 @@ const NOT_FOR_WORKSPACE_CONFIGURATION = [
   "apiKey",
   "baseUrl",
   "uploadUrl",
+  "transport",
+  "openaiBaseUrl",
   "allowedBots",
   "server",
   "trace",
@@ -86,6 +96,8 @@ export const RESTART_SETTINGS: readonly string[] = [
   "poe.server.command",
   "poe.baseUrl",
   "poe.uploadUrl",
+  "poe.transport",
+  "poe.openaiBaseUrl",
   "poe.allowedBots",
   "poe.bot",
   ...ACTIONS.map((action) => `poe.actions.${action}.bot`),

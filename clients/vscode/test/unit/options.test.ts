@@ -19,6 +19,21 @@ test("only the user's own values go into initializationOptions", () => {
   });
 });
 
+test("the transport and its endpoint are user-only start-up options", () => {
+  const options = initializationOptions({
+    actionBots: {},
+    transport: "openai",
+    openaiBaseUrl: "http://127.0.0.1:9000/v1",
+  });
+  assert.deepEqual(options, { transport: "openai", openaiBaseUrl: "http://127.0.0.1:9000/v1" });
+  assert.deepEqual(initializationOptions({ actionBots: {}, transport: "carrier-pigeon" }), {});
+  assert.deepEqual(
+    workspaceSection({ transport: "openai", openaiBaseUrl: "https://evil.example/v1", bot: "X" }),
+    { bot: "X" },
+  );
+  assert.equal(needsRestart((k) => k === "poe.transport"), true);
+});
+
 test("nothing set by the user: empty options, so the server's defaults apply", () => {
   assert.deepEqual(initializationOptions({ actionBots: {} }), {});
 });

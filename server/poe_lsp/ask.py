@@ -1,0 +1,417 @@
+"""``poe-lsp ask``: one job from the command line, for scripts.
+
+``poe-lsp ask FILE[:START[-END]] "prompt" [--bot NAME] [--action ...] [--apply]``
+builds the same prompt the editor would (context, budget, templates), streams
+the answer from the same client (bot protocol or OpenAI-compatible endpoint,
+with attachments as ``context.attachFile`` says) and prints it; with
+``--apply`` the edit is written to FILE and a unified diff is printed instead.
+
+Settings: the environment (``POE_API_KEY``, ``POE_LSP_BASE_URL``, …) and an
+optional ``--settings FILE`` holding a JSON object with the keys of
+``initializationOptions``.  Exit codes: 0 done, 1 the job failed (the error
+sentence on stderr), 2 usage error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import difflib
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .attachments import FileToAttach, Uploaded, Uploader
+from .context import compose_prompt
+from .errors import PoeError
+from .logs import add_secret
+from .prompts import PromptTooLarge
+from .settings import PARAMETERS_IGNORED_NOTE, Secrets, Settings, SettingsReader
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+ACTIONS = ("ask", "explain", "refactor", "document")
+LANGUAGES = {
+    ".py": "python",
+    ".pyi": "python",
+    ".js": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".jsx": "javascriptreact",
+    ".ts": "typescript",
+    ".tsx": "typescriptreact",
+    ".go": "go",
+    ".rs": "rust",
+    ".lua": "lua",
+    ".java": "java",
+    ".c": "c",
+    ".h": "c",
+    ".cc": "cpp",
+    ".cpp": "cpp",
+    ".cxx": "cpp",
+    ".hpp": "cpp",
+}
+_SPEC = re.compile(r"^(?P<path>.+?)(?::(?P<start>\d+)(?:-(?P<end>\d+))?)?$")
+
+
+class UsageError(Exception):
+    """Bad command line: exit 2 with this sentence."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """FILE[:START[-END]] resolved against the file's text."""
+
+    path: str
+    """``-`` for stdin."""
+    text: str
+    start: int
+    end: int
+    lines: tuple[int, int] | None
+    """1-based first and last line, or None for the whole file."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """``poe-lsp ask``'s command line."""
+    parser = argparse.ArgumentParser(
+        prog="poe-lsp ask",
+        description="Ask a Poe bot about a file (or some of its lines) and print the answer.",
+        epilog="Exit codes: 0 done, 1 the job failed (the reason on stderr), "
+        "2 usage error, 130 interrupted.",
+    )
+    parser.add_argument(
+        "file",
+        metavar="FILE[:START[-END]]",
+        help="the file, '-' for stdin; START-END are 1-based line numbers (END included)",
+    )
+    parser.add_argument(
+        "prompt",
+        nargs="?",
+        default="",
+        help="the question (ask), the instruction (refactor), or extra guidance",
+    )
+    parser.add_argument("--bot", help="the bot (default: the settings' bot for the action)")
+    parser.add_argument(
+        "--action",
+        choices=ACTIONS,
+        default="ask",
+        help="ask (default): a free-form prompt; explain; refactor: rewrite the lines; "
+        "document: write the doc comment of the definition at START",
+    )
+    parser.add_argument(
+        "--apply",
+        action="store_true",
+        help="refactor/document/ask: write the edit to FILE and print a diff",
+    )
+    parser.add_argument(
+        "--settings",
+        metavar="JSON_FILE",
+        help="settings as a JSON object with the keys of initializationOptions",
+    )
+    parser.add_argument("--language", help="the LSP language id (default: from the extension)")
+    return parser
+
+
+def read_target(spec: str) -> Target:
+    """Read the file (or stdin) and turn the 1-based line range into offsets."""
+    match = _SPEC.match(spec)
+    path, first, last = spec, None, None
+    if match and (match["start"] or not Path(spec).exists()):
+        path = match["path"]
+        first = int(match["start"]) if match["start"] else None
+        last = int(match["end"]) if match["end"] else first
+    if path == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise UsageError(f"cannot read {path}: {reason}") from None
+    if first is None or last is None:
+        return Target(path, text, 0, len(text), None)
+    line_starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    if text.endswith("\n"):
+        line_starts.pop()
+    count = len(line_starts)
+    if first < 1 or last < first or last > count:
+        raise UsageError(
+            f"lines {first}-{last} are not in {path}, which has {count} lines "
+            "(START-END are 1-based, END included)."
+        )
+    end = line_starts[last] if last < count else len(text)
+    return Target(path, text, line_starts[first - 1], end, (first, last))
+
+
+def load_options(path: str | None) -> dict[str, Any]:
+    """The ``--settings`` JSON object ({} without the option)."""
+    if path is None:
+        return {}
+    try:
+        options = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read the settings file {path}: {exc}") from None
+    if not isinstance(options, dict):
+        raise UsageError(f"the settings file {path} must hold a JSON object.")
+    return options
+
+
+def language_of(target: Target, given: str | None) -> str:
+    if given:
+        return given
+    return LANGUAGES.get(Path(target.path).suffix.lower(), "plaintext")
+
+
+@dataclass
+class Plan:
+    """What to send and how to turn the answer into the file's new text."""
+
+    action: str
+    prompt: str
+    trimmed: bool
+    span: tuple[int, int]
+    render: Any = None
+    """``answer -> replacement text`` for --apply."""
+
+
+def plan(args: argparse.Namespace, settings: Settings, target: Target, language: str) -> Plan:
+    """Build the prompt (and, for --apply, the renderer) exactly as the editor does."""
+    from .prompts import edit_output_hint
+
+    action, text = args.action, target.text
+    path = target.path if target.path != "-" else "<stdin>"
+    question = args.prompt
+    if action == "document":
+        return _plan_document(settings, target, language, path, question)
+    if action == "ask" and not question.strip():
+        raise UsageError('ask needs a prompt, e.g. poe-lsp ask file.py:3-9 "what does this do?"')
+    whole = target.lines is None
+    if args.apply and action == "explain":
+        raise UsageError("--apply writes an edit; explain has none (use refactor or ask).")
+    if args.apply and action == "ask" and whole:
+        raise UsageError("--apply with ask needs FILE:START-END, the lines to rewrite.")
+    suffix = ("\n\n" + edit_output_hint) if action == "ask" and args.apply else ""
+    composed = compose_prompt(
+        settings,
+        action=action,
+        text=text,
+        language=language,
+        path=path,
+        start=target.start,
+        end=target.end,
+        whole_file=whole and action == "ask",
+        instruction=question if action in ("ask", "refactor") else "",
+        suffix=suffix,
+    )
+    prompt = composed.prompt
+    if action == "explain" and question.strip():
+        prompt += f"\n\nThe programmer adds: {question.strip()}"
+    render = None
+    if args.apply:
+        from .edits import code_renderer
+
+        line_start = text.rfind("\n", 0, target.start) + 1
+        code = code_renderer(text[target.start : target.end], text[line_start : target.start])
+        render = lambda answer: code(answer, True)  # noqa: E731
+    return Plan(action, prompt, composed.trimmed, (target.start, target.end), render)
+
+
+def _plan_document(
+    settings: Settings, target: Target, language: str, path: str, question: str
+) -> Plan:
+    from . import docs
+    from .document import instruction_for
+
+    if target.lines is None:
+        raise UsageError("--action document needs FILE:LINE, a line inside the definition.")
+    text = target.text
+    found = docs.find_doc_target(text, language, target.start, target.start)
+    if found is None:
+        raise UsageError(
+            f"no function, method or class at line {target.lines[0]} of {path} "
+            f"(language '{language}')."
+        )
+    instruction = instruction_for(found)
+    if question.strip():
+        instruction += f"\n{question.strip()}"
+    composed = compose_prompt(
+        settings,
+        action="document",
+        text=text,
+        language=language,
+        path=path,
+        start=found.definition[0],
+        end=found.definition[1],
+        instruction=instruction,
+    )
+    span = found.replace
+    newline = "\r\n" if "\r\n" in text[found.definition[0] : found.definition[1]] else "\n"
+
+    def render(answer: str) -> str | None:
+        return docs.render_doc(answer, found, newline=newline)
+
+    return Plan("document", composed.prompt, composed.trimmed, (span[0], span[1]), render)
+
+
+async def run(args: argparse.Namespace) -> int:
+    """Run one job; return the exit code."""
+    problems: list[str] = []
+    reader = SettingsReader(problems.append)
+    options = load_options(args.settings)
+    secrets = reader.read_secrets(options)
+    add_secret(secrets.api_key)
+    settings = reader.read(options, None)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if args.apply and args.file.split(":")[0] == "-":
+        raise UsageError("--apply writes to FILE; it cannot write to stdin.")
+    target = read_target(args.file)
+    language = language_of(target, args.language)
+    action = args.action
+    bot = args.bot or settings.bot_for(action)
+    try:
+        the_plan = plan(args, settings, target, language)
+    except PromptTooLarge as exc:
+        print(exc.message, file=sys.stderr)
+        return EXIT_FAILED
+    parameters = settings.parameters_for(bot)
+    if parameters and secrets.transport == "openai":
+        print(PARAMETERS_IGNORED_NOTE, file=sys.stderr)
+    client = _client(secrets)
+    try:
+        attachments = await _attachments(settings, secrets, target, the_plan, client)
+        answer = await _stream(client, bot, the_plan, parameters, settings, attachments, args)
+    except PoeError as exc:
+        print(exc.message, file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        await client.aclose()
+    if args.apply:
+        return _apply(target, the_plan, answer)
+    return EXIT_OK
+
+
+def _client(secrets: Secrets) -> Any:
+    if secrets.transport == "openai":
+        from .openai_client import OpenAIClient
+
+        return OpenAIClient(secrets.api_key, secrets.openai_base_url)
+    from .poe_client import PoeClient
+
+    return PoeClient(secrets.api_key, secrets.base_url)
+
+
+async def _attachments(
+    settings: Settings, secrets: Secrets, target: Target, the_plan: Plan, client: Any
+) -> list[Uploaded]:
+    mode = settings.attach_file
+    if not (mode == "always" or (mode == "whenTrimmed" and the_plan.trimmed)):
+        return []
+    if secrets.transport == "openai":
+        print("context.attachFile ignored: transport openai has no attachments.", file=sys.stderr)
+        return []
+    name = Path(target.path).name if target.path != "-" else "stdin.txt"
+    file = FileToAttach(name, target.text.encode("utf-8"), optional=mode == "whenTrimmed")
+    uploader = Uploader(secrets.api_key, secrets.upload_url, limiter=client.limiter)
+    try:
+        return [await uploader.upload(file)]
+    except PoeError as exc:
+        if not file.optional:
+            raise
+        print(f"{exc.message} The prompt was sent without {name}.", file=sys.stderr)
+        return []
+
+
+async def _stream(
+    client: Any,
+    bot: str,
+    the_plan: Plan,
+    parameters: dict[str, Any],
+    settings: Settings,
+    attachments: list[Uploaded],
+    args: argparse.Namespace,
+) -> str:
+    """Stream the answer; print it as it comes unless --apply."""
+    text = printed = ""
+
+    def on_retry(error: PoeError, delay: float) -> None:
+        print(f"{error.message} Retrying in {delay:.0f} s…", file=sys.stderr)
+
+    events = client.stream(
+        bot,
+        the_plan.prompt,
+        parameters=parameters,
+        app_title=settings.app_title,
+        app_referer=settings.app_referer,
+        on_retry=on_retry,
+        idle_timeout=settings.idle_seconds,
+        attachments=attachments,
+    )
+    async with contextlib.aclosing(events) as stream:
+        async for event in stream:
+            text = event.text if event.replace else text + event.text
+            if len(text) > settings.answer_max_chars:
+                from .errors import ErrorKind
+
+                raise PoeError(
+                    ErrorKind.ANSWER_TOO_LONG,
+                    bot=bot,
+                    detail=f"{settings.answer_max_chars} characters",
+                )
+            if args.apply:
+                continue
+            if text.startswith(printed):
+                sys.stdout.write(text[len(printed) :])
+            else:
+                # The bot replaced its draft: the final text follows a rule.
+                sys.stdout.write("\n\n---\n\n" + text)
+            printed = text
+            sys.stdout.flush()
+    if not args.apply and printed and not printed.endswith("\n"):
+        sys.stdout.write("\n")
+    return text
+
+
+def _apply(target: Target, the_plan: Plan, answer: str) -> int:
+    new_part = the_plan.render(answer) if the_plan.render else None
+    if new_part is None:
+        print("The bot's answer held no code to write; the file is unchanged.", file=sys.stderr)
+        return EXIT_FAILED
+    start, end = the_plan.span
+    old = target.text
+    new = old[:start] + new_part + old[end:]
+    if new != old:
+        Path(target.path).write_text(new, encoding="utf-8")
+    name = Path(target.path).name
+    sys.stdout.writelines(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            f"a/{name}",
+            f"b/{name}",
+        )
+    )
+    return EXIT_OK
+
+
+def main(argv: list[str]) -> int:
+    """``poe-lsp ask ...``: parse, run, and map every outcome to an exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits 2 on a usage error
+    try:
+        return asyncio.run(run(args))
+    except UsageError as exc:
+        parser.print_usage(sys.stderr)
+        print(f"poe-lsp ask: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (``| head``): stop quietly, as other tools do.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return EXIT_FAILED

@@ -1,0 +1,223 @@
+"""Talking to Poe's OpenAI-compatible endpoint (``transport: "openai"``).
+
+The same interface as :class:`poe_lsp.poe_client.PoeClient` — ``stream(...)``
+yields :class:`~poe_lsp.poe_client.TextEvent` and every failure is a
+:class:`~poe_lsp.errors.PoeError` of the same kinds — over
+``POST <base>/chat/completions`` with ``stream: true``, through the ``openai``
+package (imported on first use: start-up time).
+
+Differences from the bot protocol, on Poe's side:
+
+* custom ``parameters`` are not supported there (Poe's documentation), so they
+  are not sent; the server tells the user once;
+* there are no message attachments.
+
+Retries, as in the bot protocol client, happen only before the first chunk,
+and every request passes the shared rate limiter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .errors import ErrorKind, PoeError
+from .poe_client import DEFAULT_REFERER, MAX_RETRY_AFTER, TextEvent, parse_retry_after
+from .ratelimit import RateLimiter
+from .settings import PARAMETERS_IGNORED_NOTE
+
+if TYPE_CHECKING:
+    from .attachments import Uploaded
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_OPENAI_BASE_URL = "https://api.poe.com/v1"
+PARAMETERS_IGNORED = PARAMETERS_IGNORED_NOTE
+"""The note the user gets (once) when parameters would have been sent."""
+
+
+class OpenAIClient:
+    """Streams prompts to Poe bots through the OpenAI-compatible chat completions API."""
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str = DEFAULT_OPENAI_BASE_URL,
+        *,
+        limiter: RateLimiter | None = None,
+        idle_timeout: float = 120.0,
+        connect_timeout: float = 10.0,
+        max_tries: int = 3,
+        retry_base_delay: float = 0.5,
+    ) -> None:
+        self._api_key = api_key
+        self.base_url = base_url.rstrip("/")
+        self.limiter = limiter if limiter is not None else RateLimiter()
+        self.idle_timeout = idle_timeout
+        self.connect_timeout = connect_timeout
+        self.max_tries = max(1, max_tries)
+        self.retry_base_delay = retry_base_delay
+        self._client: Any = None
+
+    def __repr__(self) -> str:
+        key = "set" if self._api_key else "missing"
+        return f"OpenAIClient(base_url={self.base_url!r}, key={key})"
+
+    def _openai(self) -> Any:
+        if self._client is None:
+            import openai
+
+            self._client = openai.AsyncOpenAI(
+                api_key=self._api_key,
+                base_url=self.base_url,
+                max_retries=0,  # retried here, and only before the first chunk
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.close()
+
+    async def stream(
+        self,
+        bot: str,
+        prompt: str,
+        *,
+        parameters: Mapping[str, Any] | None = None,
+        app_title: str = "poe-lsp",
+        app_referer: str = DEFAULT_REFERER,
+        on_retry: Callable[[PoeError, float], None] | None = None,
+        idle_timeout: float | None = None,
+        attachments: Sequence[Uploaded] = (),
+    ) -> AsyncGenerator[TextEvent, None]:
+        """Stream ``bot``'s answer to ``prompt``; failures raise :class:`PoeError`.
+
+        ``parameters`` and ``attachments`` are not sent (the endpoint has neither);
+        callers tell the user.
+        """
+        if not self._api_key:
+            raise PoeError(ErrorKind.NO_KEY, bot=bot)
+        if parameters:
+            logger.info("%s: parameters not sent over the OpenAI-compatible endpoint", bot)
+        if attachments:
+            logger.info("%s: attachments not sent over the OpenAI-compatible endpoint", bot)
+        import openai
+
+        client = self._openai()
+        idle = self.idle_timeout if idle_timeout is None else idle_timeout
+        timeout = openai.Timeout(connect=self.connect_timeout, read=idle, write=30.0, pool=60.0)
+        attempt = 0
+        while True:
+            attempt += 1
+            streamed = False
+            try:
+                await self.limiter.acquire()
+                response = await client.chat.completions.create(
+                    model=bot,
+                    messages=[{"role": "user", "content": prompt}],
+                    stream=True,
+                    extra_headers={"X-Title": app_title, "HTTP-Referer": app_referer},
+                    timeout=timeout,
+                )
+                async with response as chunks:
+                    async for chunk in chunks:
+                        for choice in chunk.choices or ():
+                            text = getattr(choice.delta, "content", None)
+                            if text:
+                                streamed = True
+                                yield TextEvent(text)
+                return
+            except Exception as exc:
+                error, retryable = self._classify(exc, bot, idle)
+                if streamed:
+                    detail = error.detail or error.kind.value.replace("_", " ")
+                    if error.kind is ErrorKind.UNREACHABLE:
+                        detail = "connection dropped"
+                    raise PoeError(ErrorKind.BOT_FAILED_MID_ANSWER, bot=bot, detail=detail) from exc
+                if not retryable or attempt >= self.max_tries:
+                    raise error from exc
+                delay = self._retry_delay(error, attempt)
+                logger.info(
+                    "%s: attempt %d failed (%s); retrying in %.1f s",
+                    bot,
+                    attempt,
+                    error.kind.value,
+                    delay,
+                )
+            if error.kind is ErrorKind.RATE_LIMITED:
+                self.limiter.defer(delay)
+            if on_retry is not None:
+                on_retry(error, delay)
+            await asyncio.sleep(delay)
+
+    def _retry_delay(self, error: PoeError, attempt: int) -> float:
+        if error.kind is ErrorKind.RATE_LIMITED and error.retry_after is not None:
+            return min(error.retry_after, MAX_RETRY_AFTER)
+        return float(min(self.retry_base_delay * 2 ** (attempt - 1), MAX_RETRY_AFTER))
+
+    def _classify(self, exc: Exception, bot: str, idle: float) -> tuple[PoeError, bool]:
+        """The user-facing error for a failed attempt, and whether a retry may help."""
+        import openai
+
+        if isinstance(exc, PoeError):
+            return exc, False
+        if isinstance(exc, openai.APIStatusError):
+            status = exc.status_code
+            retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
+            return _status_error(status, retry_after, bot)
+        if isinstance(exc, openai.APITimeoutError):
+            detail = f"nothing received for {idle:g} s"
+            return PoeError(ErrorKind.TIMED_OUT, bot=bot, detail=detail), False
+        if isinstance(exc, openai.APIConnectionError):
+            return PoeError(ErrorKind.UNREACHABLE, bot=bot, detail=self._host()), True
+        if isinstance(exc, openai.APIError):
+            # An error event inside the stream.
+            detail = " ".join(str(exc.message).split())[:160]
+            return PoeError(ErrorKind.BOT_FAILED, bot=bot, detail=detail), False
+        if _is_transport_error(exc):
+            return PoeError(ErrorKind.BOT_FAILED, bot=bot, detail="connection dropped"), True
+        logger.warning("%s: unexpected failure: %s", bot, type(exc).__name__, exc_info=True)
+        return PoeError(ErrorKind.BOT_FAILED, bot=bot, detail=type(exc).__name__), False
+
+    def _host(self) -> str:
+        rest = self.base_url.split("://", 1)[-1]
+        return rest.split("/", 1)[0] or self.base_url
+
+
+def _is_transport_error(exc: BaseException) -> bool:
+    """A dropped connection while reading the stream (the openai package lets the
+    HTTP library's own exception through there)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if type(current).__name__ in (
+            "RemoteProtocolError",
+            "ReadError",
+            "ReadTimeout",
+            "TransportError",
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _status_error(status: int, retry_after: float | None, bot: str) -> tuple[PoeError, bool]:
+    if status in (401, 403):
+        return PoeError(ErrorKind.KEY_REJECTED, bot=bot, detail=f"HTTP {status}"), False
+    if status == 402:
+        return PoeError(ErrorKind.OUT_OF_POINTS, bot=bot, detail="HTTP 402"), False
+    if status == 404:
+        return PoeError(ErrorKind.UNKNOWN_BOT, bot=bot, detail="HTTP 404"), False
+    if status == 413:
+        return PoeError(ErrorKind.PROMPT_TOO_LONG, bot=bot, detail="HTTP 413"), False
+    if status == 429:
+        detail = "HTTP 429" if retry_after is None else f"HTTP 429, retry after {retry_after:g} s"
+        return PoeError(
+            ErrorKind.RATE_LIMITED, bot=bot, detail=detail, retry_after=retry_after
+        ), True
+    return PoeError(ErrorKind.BOT_FAILED, bot=bot, detail=f"HTTP {status}"), status >= 500
