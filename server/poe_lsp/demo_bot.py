@@ -11,13 +11,12 @@ chunks so that the streaming can be seen.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator
 from types import TracebackType
 
 import fastapi_poe as fp
 
-from poe_lsp.loopback import LoopbackServer
+from poe_lsp.loopback import LoopbackServer, make_bot_app
 
 DEMO_BOT = "DemoBot"
 DEMO_KEY = "demo-placeholder-key"
@@ -147,14 +146,7 @@ class DemoPoe:
         return f"http://127.0.0.1:{self.port}/"
 
     async def __aenter__(self) -> DemoPoe:
-        # make_app warns about syncing bot settings with Poe, which a local bot never does.
-        poe_logger = logging.getLogger("uvicorn.default")
-        level = poe_logger.level
-        poe_logger.setLevel(logging.ERROR)
-        try:
-            app = fp.make_app([self.bot])
-        finally:
-            poe_logger.setLevel(level)
+        app = make_bot_app([self.bot])
         self._loopback = LoopbackServer(app, name="local demo bot")
         self.port = await self._loopback.start()
         return self

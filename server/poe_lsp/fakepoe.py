@@ -38,7 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from poe_lsp.loopback import LoopbackServer
+from poe_lsp.loopback import LoopbackServer, make_bot_app
 
 logger = logging.getLogger(__name__)
 
@@ -632,14 +632,7 @@ class FakePoe:
 
     def _make_app(self) -> Any:
         bots = [cls(self) for cls in BOT_CLASSES]
-        # make_app warns three lines per bot about settings sync we never want.
-        poe_logger = logging.getLogger("uvicorn.default")
-        level = poe_logger.level
-        poe_logger.setLevel(logging.ERROR)
-        try:
-            app = fp.make_app(bots, allow_without_key=True)
-        finally:
-            poe_logger.setLevel(level)
+        app = make_bot_app(bots, allow_without_key=True)
 
         for name, (status, headers) in STATUS_ROUTES.items():
             app.add_route(f"/{name}", self._status_endpoint(name, status, headers), ["POST"])

@@ -7,6 +7,7 @@ HTTP server on a free loopback port for as long as an ``async with`` lasts.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import uvicorn
@@ -73,3 +74,17 @@ class LoopbackServer:
         """Wait until the server stops (e.g. on SIGINT/SIGTERM)."""
         if self._task is not None:
             await self._task
+
+
+def make_bot_app(bots: list[Any], **options: Any) -> Any:
+    """``fastapi_poe.make_app`` without its warnings about syncing bot settings
+    with Poe, which a local bot never does (three log lines per bot)."""
+    import fastapi_poe
+
+    poe_logger = logging.getLogger("uvicorn.default")
+    level = poe_logger.level
+    poe_logger.setLevel(logging.ERROR)
+    try:
+        return fastapi_poe.make_app(bots, **options)
+    finally:
+        poe_logger.setLevel(level)

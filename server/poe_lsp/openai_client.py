@@ -18,14 +18,15 @@ and every request passes the shared rate limiter.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .errors import ErrorKind, PoeError
-from .poe_client import DEFAULT_REFERER, MAX_RETRY_AFTER, TextEvent, parse_retry_after
+from .poe_client import DEFAULT_REFERER, TextEvent, parse_retry_after
 from .ratelimit import RateLimiter
+from .retrying import stream_with_retries
 from .settings import PARAMETERS_IGNORED_NOTE
 
 if TYPE_CHECKING:
@@ -110,54 +111,38 @@ class OpenAIClient:
         client = self._openai()
         idle = self.idle_timeout if idle_timeout is None else idle_timeout
         timeout = openai.Timeout(connect=self.connect_timeout, read=idle, write=30.0, pool=60.0)
-        attempt = 0
-        while True:
-            attempt += 1
-            streamed = False
-            try:
-                await self.limiter.acquire()
-                response = await client.chat.completions.create(
-                    model=bot,
-                    messages=[{"role": "user", "content": prompt}],
-                    stream=True,
-                    extra_headers={"X-Title": app_title, "HTTP-Referer": app_referer},
-                    timeout=timeout,
-                )
-                async with response as chunks:
-                    async for chunk in chunks:
-                        for choice in chunk.choices or ():
-                            text = getattr(choice.delta, "content", None)
-                            if text:
-                                streamed = True
-                                yield TextEvent(text)
-                return
-            except Exception as exc:
-                error, retryable = self._classify(exc, bot, idle)
-                if streamed:
-                    detail = error.detail or error.kind.value.replace("_", " ")
-                    if error.kind is ErrorKind.UNREACHABLE:
-                        detail = "connection dropped"
-                    raise PoeError(ErrorKind.BOT_FAILED_MID_ANSWER, bot=bot, detail=detail) from exc
-                if not retryable or attempt >= self.max_tries:
-                    raise error from exc
-                delay = self._retry_delay(error, attempt)
-                logger.info(
-                    "%s: attempt %d failed (%s); retrying in %.1f s",
-                    bot,
-                    attempt,
-                    error.kind.value,
-                    delay,
-                )
-            if error.kind is ErrorKind.RATE_LIMITED:
-                self.limiter.defer(delay)
-            if on_retry is not None:
-                on_retry(error, delay)
-            await asyncio.sleep(delay)
+        create = client.chat.completions.create
+        headers = {"X-Title": app_title, "HTTP-Referer": app_referer}
 
-    def _retry_delay(self, error: PoeError, attempt: int) -> float:
-        if error.kind is ErrorKind.RATE_LIMITED and error.retry_after is not None:
-            return min(error.retry_after, MAX_RETRY_AFTER)
-        return float(min(self.retry_base_delay * 2 ** (attempt - 1), MAX_RETRY_AFTER))
+        async def one_attempt() -> AsyncGenerator[TextEvent, None]:
+            await self.limiter.acquire()
+            response = await create(
+                model=bot,
+                messages=[{"role": "user", "content": prompt}],
+                stream=True,
+                extra_headers=headers,
+                timeout=timeout,
+            )
+            async with response as chunks:
+                async for chunk in chunks:
+                    for choice in chunk.choices or ():
+                        text = getattr(choice.delta, "content", None)
+                        if text:
+                            yield TextEvent(text)
+
+        async with contextlib.aclosing(
+            stream_with_retries(
+                bot,
+                one_attempt,
+                lambda exc: self._classify(exc, bot, idle),
+                max_tries=self.max_tries,
+                base_delay=self.retry_base_delay,
+                limiter=self.limiter,
+                on_retry=on_retry,
+            )
+        ) as events:
+            async for event in events:
+                yield event
 
     def _classify(self, exc: Exception, bot: str, idle: float) -> tuple[PoeError, bool]:
         """The user-facing error for a failed attempt, and whether a retry may help."""

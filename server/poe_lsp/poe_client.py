@@ -20,7 +20,6 @@ messages, details, exceptions or log lines.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import contextvars
 import email.utils
@@ -29,13 +28,15 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from poe_lsp.errors import ErrorKind, PoeError
 from poe_lsp.ratelimit import RateLimiter
+from poe_lsp.retrying import TextEvent, stream_with_retries
+
+__all__ = ["PoeClient", "TextEvent", "parse_retry_after"]
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -46,16 +47,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.poe.com/bot/"
 DEFAULT_REFERER = "https://github.com/poe-lsp/poe-lsp"
-MAX_RETRY_AFTER = 30.0
 _DETAIL_LIMIT = 160
-
-
-@dataclass(frozen=True)
-class TextEvent:
-    """A piece of the answer."""
-
-    text: str
-    replace: bool = False  # True: discard everything received so far; `text` replaces it
 
 
 class _Attempt:
@@ -207,12 +199,13 @@ class PoeClient:
             raise PoeError(ErrorKind.NO_KEY, bot=bot)
         fp = _fp()
         headers = {"X-Title": app_title, "HTTP-Referer": app_referer}
-        attempt = 0
-        while True:
-            attempt += 1
-            record = _Attempt(self.idle_timeout if idle_timeout is None else idle_timeout)
+        idle = self.idle_timeout if idle_timeout is None else idle_timeout
+        records: list[_Attempt] = []
+
+        async def one_attempt() -> AsyncGenerator[TextEvent, None]:
+            record = _Attempt(idle)
+            records.append(record)
             token = _attempt.set(record)
-            streamed = False
             try:
                 upstream = fp.stream_request(
                     self._query(prompt, parameters, attachments),
@@ -227,36 +220,25 @@ class PoeClient:
                 async with contextlib.aclosing(upstream) as messages:
                     async for message in messages:
                         event = _to_event(message)
-                        if event is None:
-                            continue
-                        streamed = True
-                        yield event
-                return
-            except Exception as exc:
-                error, retryable = self._classify(exc, record, bot)
-                if streamed:
-                    raise PoeError(
-                        ErrorKind.BOT_FAILED_MID_ANSWER, bot=bot, detail=_mid_answer_detail(error)
-                    ) from exc
-                if not retryable or attempt >= self.max_tries:
-                    raise error from exc
-                delay = self._retry_delay(error, attempt)
-                logger.info(
-                    "%s: attempt %d failed (%s); retrying in %.1f s",
-                    bot,
-                    attempt,
-                    error.kind.value,
-                    delay,
-                )
+                        if event is not None:
+                            yield event
             finally:
                 with contextlib.suppress(ValueError):  # reset from another context
                     _attempt.reset(token)
-            if error.kind is ErrorKind.RATE_LIMITED:
-                # Hold back every request, not only this one.
-                self.limiter.defer(delay)
-            if on_retry is not None:
-                on_retry(error, delay)
-            await asyncio.sleep(delay)
+
+        async with contextlib.aclosing(
+            stream_with_retries(
+                bot,
+                one_attempt,
+                lambda exc: self._classify(exc, records[-1], bot),
+                max_tries=self.max_tries,
+                base_delay=self.retry_base_delay,
+                limiter=self.limiter,
+                on_retry=on_retry,
+            )
+        ) as events:
+            async for event in events:
+                yield event
 
     def _query(
         self,
@@ -284,11 +266,6 @@ class PoeClient:
             conversation_id=str(uuid.uuid4()),
             message_id=str(uuid.uuid4()),
         )
-
-    def _retry_delay(self, error: PoeError, attempt: int) -> float:
-        if error.kind is ErrorKind.RATE_LIMITED and error.retry_after is not None:
-            return min(error.retry_after, MAX_RETRY_AFTER)
-        return float(min(self.retry_base_delay * 2 ** (attempt - 1), MAX_RETRY_AFTER))
 
     def _classify(self, exc: Exception, record: _Attempt, bot: str) -> tuple[PoeError, bool]:
         """The user-facing error for a failed attempt, and whether a retry may help."""
@@ -400,7 +377,3 @@ def _event_error(payload: dict[str, Any], bot: str) -> tuple[PoeError, bool]:
         return PoeError(ErrorKind.PROMPT_TOO_LONG, bot=bot, detail=detail), False
     allow_retry = payload.get("allow_retry", True) is not False
     return PoeError(ErrorKind.BOT_FAILED, bot=bot, detail=detail), allow_retry
-
-
-def _mid_answer_detail(error: PoeError) -> str:
-    return error.detail or error.kind.value.replace("_", " ")
