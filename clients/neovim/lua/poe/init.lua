@@ -68,6 +68,15 @@ end
 ---@param a lsp.Range?
 ---@param b lsp.Range?
 ---@return boolean
+--- What every action starts with: the current buffer and the poe client
+--- attached to it (nil, after telling the user, when there is none).
+---@return integer bufnr
+---@return vim.lsp.Client? client
+local function begin()
+  local bufnr = vim.api.nvim_get_current_buf()
+  return bufnr, jobs.require_client(bufnr)
+end
+
 local function same_range(a, b)
   return vim.deep_equal(a, b)
 end
@@ -77,8 +86,7 @@ end
 ---@param opts? poe.CommandOpts
 function M.explain(opts)
   opts = opts or {}
-  local bufnr = vim.api.nvim_get_current_buf()
-  local client = jobs.require_client(bufnr)
+  local bufnr, client = begin()
   if not client then
     return
   end
@@ -129,8 +137,7 @@ end
 ---@param instruction? string
 function M.refactor(opts, instruction)
   opts = opts or {}
-  local bufnr = vim.api.nvim_get_current_buf()
-  local client = jobs.require_client(bufnr)
+  local bufnr, client = begin()
   if not client then
     return
   end
@@ -157,8 +164,7 @@ end
 ---@param opts? poe.CommandOpts
 function M.document(opts)
   opts = opts or {}
-  local bufnr = vim.api.nvim_get_current_buf()
-  local client = jobs.require_client(bufnr)
+  local bufnr, client = begin()
   if not client then
     return
   end
@@ -205,8 +211,7 @@ end
 ---@param opts? poe.CommandOpts
 function M.fix(opts)
   opts = opts or {}
-  local bufnr = vim.api.nvim_get_current_buf()
-  local client = jobs.require_client(bufnr)
+  local bufnr, client = begin()
   if not client then
     return
   end
@@ -237,8 +242,7 @@ end
 ---@param prompt? string
 function M.ask(opts, prompt)
   opts = opts or {}
-  local bufnr = vim.api.nvim_get_current_buf()
-  local client = jobs.require_client(bufnr)
+  local bufnr, client = begin()
   if not client then
     return
   end
