@@ -171,9 +171,9 @@ async def responsiveness(
 def doc_placement(lines: int, reps: int) -> dict[str, Any]:
     """In-process: find_doc_target and context building on a ``lines`` file,
     with a fresh parse (the text changed) and with the last tree reused."""
-    from poe_lsp import docs
-    from poe_lsp.context import rich_context
-    from poe_lsp.prompts import context_window
+    from poe_lsp.core import docs
+    from poe_lsp.core.context import rich_context
+    from poe_lsp.core.prompts import context_window
 
     text = python_source(lines)
     functions = _function_lines(text)

@@ -22,7 +22,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import register_lsp_features
 from pytest_lsp.protocol import LanguageClientProtocol
 
-from poe_lsp.textdoc import Document, Pos
+from poe_lsp.core.textdoc import Document, Pos
 
 TEST_KEY = "test-key-5d1f0c9e-never-shown"
 """The API key every test server gets; tests assert it never leaks."""

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from pygls.exceptions import JsonRpcException
 
-from poe_lsp.attachments import FileToAttach, Uploader
-from poe_lsp.context import compose_prompt
-from poe_lsp.errors import ErrorKind, PoeError
+from poe_lsp.core.context import compose_prompt
+from poe_lsp.core.errors import ErrorKind, PoeError
+from poe_lsp.core.settings import Settings, SettingsReader
 from poe_lsp.fakepoe import FakePoe
-from poe_lsp.settings import Settings, SettingsReader
+from poe_lsp.poe.attachments import FileToAttach, Uploader
 
 from conftest import MakeEditor
 from editor import TEST_KEY, Editor

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from poe_lsp import __version__
+from poe_lsp.core.settings import mask
 from poe_lsp.fakepoe import FakePoe
-from poe_lsp.settings import mask
 
 from editor import TEST_KEY
 

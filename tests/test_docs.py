@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from poe_lsp import docs
-from poe_lsp.docs.parsing import _parse
+from poe_lsp.core import docs
+from poe_lsp.core.docs.parsing import _parse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "docs"
 
@@ -317,7 +317,10 @@ def test_importing_docs_does_not_load_grammars() -> None:
     import subprocess
     import sys
 
-    code = "import sys, poe_lsp.docs; print(any(m.startswith('tree_sitter') for m in sys.modules))"
+    code = (
+        "import sys, poe_lsp.core.docs; "
+        "print(any(m.startswith('tree_sitter') for m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from lsprotocol import types
 
+from poe_lsp.core.settings import Settings, SettingsReader
 from poe_lsp.fakepoe import FakePoe
-from poe_lsp.settings import Settings, SettingsReader
 
 from conftest import CLIENTS, MakeEditor
 from editor import TEST_KEY, Editor

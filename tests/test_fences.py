@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from poe_lsp.fences import extract_code, fit_to_selection
+from poe_lsp.core.fences import extract_code, fit_to_selection
 
 # -- extract_code: fenced answers --------------------------------------------------------
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from poe_lsp.errors import ErrorKind, PoeError
+from poe_lsp.core.errors import ErrorKind, PoeError
+from poe_lsp.core.settings import SettingsReader
 from poe_lsp.fakepoe import FakePoe
-from poe_lsp.openai_client import OpenAIClient
-from poe_lsp.settings import SettingsReader
+from poe_lsp.poe.openai_compat import OpenAIClient
 
 from conftest import MakeEditor
 from editor import TEST_KEY

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import random
 
-from poe_lsp import docs
-from poe_lsp.docs.parsing import _parse, _parser
-from poe_lsp.textdoc import _LINE_BREAK, line_starts
+from poe_lsp.core import docs
+from poe_lsp.core.docs.parsing import _parse, _parser
+from poe_lsp.core.textdoc import _LINE_BREAK, line_starts
 
 SOURCE = "".join(
     f"def f{i}(x):\n    '''Double.'''\n    return x * {i}\n\n\nclass C{i}:\n    pass\n\n"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from poe_lsp.prompts import (
+from poe_lsp.core.prompts import (
     ACTIONS,
     DEFAULT_REFACTOR_INSTRUCTION,
     DEFAULT_TEMPLATES,

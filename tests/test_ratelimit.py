@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from poe_lsp.ratelimit import RateLimiter
+from poe_lsp.poe.ratelimit import RateLimiter
 
 
 class FakeClock:

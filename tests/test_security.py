@@ -456,8 +456,8 @@ async def test_a_burst_through_the_poe_client_never_starts_more_than_500_a_minut
 ) -> None:
     """520 answers requested at once, on a simulated clock: every HTTP request the
     client makes passes the limiter, so no 60-second window holds more than 500."""
-    from poe_lsp.poe_client import PoeClient
-    from poe_lsp.ratelimit import RateLimiter
+    from poe_lsp.poe.bot_protocol import PoeClient
+    from poe_lsp.poe.ratelimit import RateLimiter
 
     now = [0.0]
     starts: list[float] = []

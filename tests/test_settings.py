@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from poe_lsp.settings import (
+from poe_lsp.core.settings import (
     ACTIONS,
     DEFAULT_BASE_URL,
     DEFAULT_UPLOAD_URL,

@@ -1,4 +1,4 @@
-"""Documents, position encodings, and ranges that follow edits (poe_lsp.textdoc)."""
+"""Documents, position encodings, and ranges that follow edits (poe_lsp.core.textdoc)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from poe_lsp.textdoc import (
+from poe_lsp.core.textdoc import (
     Document,
     DocumentStore,
     Encoding,

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from poe_lsp.textdoc import DocumentStore, Pos, RangeTracker, Span
+from poe_lsp.core.textdoc import DocumentStore, Pos, RangeTracker, Span
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTENSION = ROOT / "clients" / "vscode"

@@ -1,5 +1,5 @@
 """``python -m poe_lsp`` is the same program as ``poe-lsp``."""
 
-from .cli import main
+from .cli.main import main
 
 main()

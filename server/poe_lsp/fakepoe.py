@@ -38,7 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from poe_lsp.loopback import LoopbackServer, make_bot_app
+from poe_lsp.cli.loopback import LoopbackServer, make_bot_app
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ applies the server's ``workspace/applyEdit`` requests to its own copy of the
 document and echoes each change with ``didChange``, as an editor does; the
 refactor is shown at the end as a unified diff.
 
-Without ``POE_API_KEY`` it serves the built-in demo bot (:mod:`poe_lsp.demo_bot`)
+Without ``POE_API_KEY`` it serves the built-in demo bot (:mod:`poe_lsp.cli.demo_bot`)
 on 127.0.0.1 and points the server at it, so nothing leaves the machine.
 """
 
@@ -30,12 +30,12 @@ from typing import Any, Literal, cast
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-from . import __version__
-from .settings import DEFAULT_BASE_URL, DEFAULT_BOT
-from .textdoc import Document, Encoding, Pos
+from poe_lsp import __version__
+from poe_lsp.core.settings import DEFAULT_BASE_URL, DEFAULT_BOT
+from poe_lsp.core.textdoc import Document, Encoding, Pos
 
 SAMPLE = "inventory.py"
-"""The bundled sample, in ``poe_lsp/demo_files/``."""
+"""The bundled sample, in ``poe_lsp/cli/demo_files/``."""
 FUNCTION = "top_products"
 """The function in the sample that every step works on."""
 ENCODING: Encoding = "utf-16"
@@ -467,7 +467,7 @@ async def run_demo(bot: str | None) -> int:
         with tempfile.TemporaryDirectory(prefix="poe-lsp-demo-") as tmp:
             root = Path(tmp)
             sample = root / SAMPLE
-            source = resources.files("poe_lsp").joinpath("demo_files", SAMPLE)
+            source = resources.files("poe_lsp.cli").joinpath("demo_files", SAMPLE)
             sample.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
             print(f"Sample: {SAMPLE}, function {FUNCTION}() (a temporary copy in {root})")
             print(f"Server: {Path(sys.executable).name} -m poe_lsp, over stdio (LSP)")

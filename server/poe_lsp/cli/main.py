@@ -9,9 +9,9 @@ import os
 import sys
 from typing import BinaryIO
 
-from . import __version__
-from .logs import setup_logging
-from .settings import SettingsReader, mask
+from poe_lsp import __version__
+from poe_lsp.core.logs import setup_logging
+from poe_lsp.core.settings import SettingsReader, mask
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,10 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def serve_stdio() -> None:
     """Serve LSP on stdio; nothing but LSP frames ever reaches stdout."""
-    from .startup import import_lsprotocol
+    from poe_lsp.lsp.startup import import_lsprotocol
 
     import_lsprotocol()  # first, with its code cache (start-up time)
-    from .server import create_server
+    from poe_lsp.lsp.server import create_server
 
     stdin: BinaryIO = sys.stdin.buffer
     stdout: BinaryIO = sys.stdout.buffer
@@ -65,17 +65,17 @@ def serve_stdio() -> None:
 
 def serve_tcp(host: str, port: int) -> None:
     """Serve LSP on one TCP port."""
-    from .startup import import_lsprotocol
+    from poe_lsp.lsp.startup import import_lsprotocol
 
     import_lsprotocol()
-    from .server import create_server
+    from poe_lsp.lsp.server import create_server
 
     create_server().start_tcp(host, port)
 
 
 async def check(bot: str | None) -> int:
     """Print the effective configuration (key masked) and probe the bot endpoint."""
-    from .poe_client import PoeClient
+    from poe_lsp.poe.bot_protocol import PoeClient
 
     problems: list[str] = []
     reader = SettingsReader(problems.append)

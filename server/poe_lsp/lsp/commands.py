@@ -1,7 +1,7 @@
 """The ``poe.*`` commands: validate the one argument object, then start a job.
 
 Every job command answers ``{jobId}`` at once; the work goes on in the
-background (see :mod:`poe_lsp.jobs`).  Bad arguments answer -32602 with one
+background (see :mod:`poe_lsp.lsp.jobs`).  Bad arguments answer -32602 with one
 sentence that says what to do, and nothing is started.
 """
 
@@ -17,14 +17,15 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
-from .attachments import FileToAttach
-from .context import Composed, compose_prompt
+from poe_lsp.core.context import Composed, compose_prompt
+from poe_lsp.core.prompts import PromptTooLarge, edit_output_hint
+from poe_lsp.core.settings import PARAMETERS_IGNORED_NOTE, bot_list
+from poe_lsp.core.textdoc import Document, Pos, Span
+from poe_lsp.poe.attachments import FileToAttach
+
 from .edits import Renderer
 from .jobs import JobSpec
-from .prompts import PromptTooLarge, edit_output_hint
 from .server import PoeServer
-from .settings import PARAMETERS_IGNORED_NOTE, bot_list
-from .textdoc import Document, Pos, Span
 
 log = logging.getLogger(__name__)
 

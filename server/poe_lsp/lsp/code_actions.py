@@ -6,9 +6,10 @@ from typing import Any
 
 from lsprotocol import types
 
-from . import docs
+from poe_lsp.core import docs
+from poe_lsp.core.textdoc import Document, Pos
+
 from .server import PoeServer
-from .textdoc import Document, Pos
 
 EXPLAIN_KIND = types.CodeActionKind.Empty
 REFACTOR_KIND = types.CodeActionKind.RefactorRewrite

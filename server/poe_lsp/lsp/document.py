@@ -1,8 +1,8 @@
 """``poe.document``: write or replace the doc comment of the enclosing definition.
 
-tree-sitter (:mod:`poe_lsp.docs`) finds the function, method or class around
+tree-sitter (:mod:`poe_lsp.core.docs`) finds the function, method or class around
 the position and where its doc comment goes; the bot is asked for the text
-only, and :func:`poe_lsp.docs.render_doc` puts it in the language's own form
+only, and :func:`poe_lsp.core.docs.render_doc` puts it in the language's own form
 (Python docstring inside the body; ``/** */``, ``///``, ``//``, ``---`` above).
 Only the doc comment changes: the job's target is the existing comment, or
 an empty span where a new one goes, so the range tracker keeps everything
@@ -19,10 +19,11 @@ from typing import Any
 
 from lsprotocol import types
 
-from . import docs
+from poe_lsp.core import docs
+from poe_lsp.core.textdoc import Document, Span
+
 from .commands import invalid, open_document, parse_position, parse_range, start_job, the_argument
 from .server import PoeServer
-from .textdoc import Document, Span
 
 FALLBACK_INSTRUCTION = (
     "Add documentation comments, in the idiom of this language, to the definitions in the "

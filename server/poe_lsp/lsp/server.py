@@ -17,16 +17,17 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
-from . import __version__
-from .settings import Secrets, Settings, SettingsReader
-from .textdoc import DocumentStore, Encoding
+from poe_lsp import __version__
+from poe_lsp.core.settings import Secrets, Settings, SettingsReader
+from poe_lsp.core.textdoc import DocumentStore, Encoding
 
 if TYPE_CHECKING:
-    from .attachments import Uploader
+    from poe_lsp.poe.attachments import Uploader
+    from poe_lsp.poe.bot_protocol import PoeClient
+    from poe_lsp.poe.openai_compat import OpenAIClient
+
     from .hover import HoverStore
     from .jobs import JobManager
-    from .openai_client import OpenAIClient
-    from .poe_client import PoeClient
 
 log = logging.getLogger(__name__)
 
@@ -171,10 +172,10 @@ class PoeServer(LanguageServer):
         """The shared Poe client (imports the HTTP stack on first use): the bot
         protocol, or the OpenAI-compatible endpoint with ``transport: openai``."""
         if self._poe_client is None:
-            from .poe_client import PoeClient
+            from poe_lsp.poe.bot_protocol import PoeClient
 
             if self.secrets.transport == "openai":
-                from .openai_client import OpenAIClient
+                from poe_lsp.poe.openai_compat import OpenAIClient
 
                 self._poe_client = OpenAIClient(self.secrets.api_key, self.secrets.openai_base_url)
             else:
@@ -185,7 +186,7 @@ class PoeServer(LanguageServer):
     def uploader(self) -> Uploader:
         """Uploads attachments, each distinct content once per session."""
         if self._uploader is None:
-            from .attachments import Uploader
+            from poe_lsp.poe.attachments import Uploader
 
             self._uploader = Uploader(
                 self.secrets.api_key, self.secrets.upload_url, limiter=self.poe_client.limiter

@@ -1,8 +1,8 @@
 """Talking to Poe's OpenAI-compatible endpoint (``transport: "openai"``).
 
-The same interface as :class:`poe_lsp.poe_client.PoeClient` — ``stream(...)``
-yields :class:`~poe_lsp.poe_client.TextEvent` and every failure is a
-:class:`~poe_lsp.errors.PoeError` of the same kinds — over
+The same interface as :class:`poe_lsp.poe.bot_protocol.PoeClient` — ``stream(...)``
+yields :class:`~poe_lsp.poe.bot_protocol.TextEvent` and every failure is a
+:class:`~poe_lsp.core.errors.PoeError` of the same kinds — over
 ``POST <base>/chat/completions`` with ``stream: true``, through the ``openai``
 package (imported on first use: start-up time).
 
@@ -23,11 +23,12 @@ import logging
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .errors import ErrorKind, PoeError
-from .poe_client import DEFAULT_REFERER, TextEvent, parse_retry_after
+from poe_lsp.core.errors import ErrorKind, PoeError
+from poe_lsp.core.settings import PARAMETERS_IGNORED_NOTE
+
+from .bot_protocol import DEFAULT_REFERER, TextEvent, parse_retry_after
 from .ratelimit import RateLimiter
 from .retrying import stream_with_retries
-from .settings import PARAMETERS_IGNORED_NOTE
 
 if TYPE_CHECKING:
     from .attachments import Uploaded

@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .attachments import FileToAttach, Uploaded, Uploader
-from .context import compose_prompt
-from .errors import PoeError
-from .logs import add_secret
-from .prompts import PromptTooLarge
-from .settings import PARAMETERS_IGNORED_NOTE, Secrets, Settings, SettingsReader
+from poe_lsp.core.context import compose_prompt
+from poe_lsp.core.errors import PoeError
+from poe_lsp.core.logs import add_secret
+from poe_lsp.core.prompts import PromptTooLarge
+from poe_lsp.core.settings import PARAMETERS_IGNORED_NOTE, Secrets, Settings, SettingsReader
+from poe_lsp.poe.attachments import FileToAttach, Uploaded, Uploader
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 ACTIONS = ("ask", "explain", "refactor", "document")
@@ -180,7 +180,7 @@ class Plan:
 
 def plan(args: argparse.Namespace, settings: Settings, target: Target, language: str) -> Plan:
     """Build the prompt (and, for --apply, the renderer) exactly as the editor does."""
-    from .prompts import edit_output_hint
+    from poe_lsp.core.prompts import edit_output_hint
 
     action, text = args.action, target.text
     path = target.path if target.path != "-" else "<stdin>"
@@ -212,7 +212,7 @@ def plan(args: argparse.Namespace, settings: Settings, target: Target, language:
         prompt += f"\n\nThe programmer adds: {question.strip()}"
     render = None
     if args.apply:
-        from .edits import code_renderer
+        from poe_lsp.lsp.edits import code_renderer
 
         line_start = text.rfind("\n", 0, target.start) + 1
         code = code_renderer(text[target.start : target.end], text[line_start : target.start])
@@ -223,8 +223,8 @@ def plan(args: argparse.Namespace, settings: Settings, target: Target, language:
 def _plan_document(
     settings: Settings, target: Target, language: str, path: str, question: str
 ) -> Plan:
-    from . import docs
-    from .document import instruction_for
+    from poe_lsp.core import docs
+    from poe_lsp.lsp.document import instruction_for
 
     if target.lines is None:
         raise UsageError("--action document needs FILE:LINE, a line inside the definition.")
@@ -297,10 +297,10 @@ async def run(args: argparse.Namespace) -> int:
 
 def _client(secrets: Secrets) -> Any:
     if secrets.transport == "openai":
-        from .openai_client import OpenAIClient
+        from poe_lsp.poe.openai_compat import OpenAIClient
 
         return OpenAIClient(secrets.api_key, secrets.openai_base_url)
-    from .poe_client import PoeClient
+    from poe_lsp.poe.bot_protocol import PoeClient
 
     return PoeClient(secrets.api_key, secrets.base_url)
 
@@ -355,7 +355,7 @@ async def _stream(
         async for event in stream:
             text = event.text if event.replace else text + event.text
             if len(text) > settings.answer_max_chars:
-                from .errors import ErrorKind
+                from poe_lsp.core.errors import ErrorKind
 
                 raise PoeError(
                     ErrorKind.ANSWER_TOO_LONG,

@@ -1,4 +1,4 @@
-"""What :func:`~poe_lsp.docs.find_doc_target` finds: a :class:`DocTarget`."""
+"""What :func:`~poe_lsp.core.docs.find_doc_target` finds: a :class:`DocTarget`."""
 
 from __future__ import annotations
 

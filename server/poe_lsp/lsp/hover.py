@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from poe_lsp.core.textdoc import DocumentStore, HoverRegion, Pos, Span
+
 from .server import PoeServer
-from .textdoc import DocumentStore, HoverRegion, Pos, Span
 
 MAX_PER_DOCUMENT = 20
 """Explanations kept per document; the oldest go first."""

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from poe_lsp.core.textdoc import Pos
+
 from .server import PoeServer
-from .textdoc import Pos
 
 
 def to_pos(position: types.Position) -> Pos:

@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .errors import ErrorKind, PoeError
+from poe_lsp.core.errors import ErrorKind, PoeError
 
 if TYPE_CHECKING:
     from .ratelimit import RateLimiter

@@ -14,7 +14,8 @@ import logging
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 
-from .errors import ErrorKind, PoeError
+from poe_lsp.core.errors import ErrorKind, PoeError
+
 from .ratelimit import RateLimiter
 
 logger = logging.getLogger(__name__)

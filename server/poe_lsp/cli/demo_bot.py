@@ -16,7 +16,7 @@ from types import TracebackType
 
 import fastapi_poe as fp
 
-from poe_lsp.loopback import LoopbackServer, make_bot_app
+from poe_lsp.cli.loopback import LoopbackServer, make_bot_app
 
 DEMO_BOT = "DemoBot"
 DEMO_KEY = "demo-placeholder-key"

@@ -1,6 +1,6 @@
 """Writing a job's answer into its target range, without losing the user's text.
 
-The writer owns a :class:`~poe_lsp.textdoc.RangeTracker` for the target range.
+The writer owns a :class:`~poe_lsp.core.textdoc.RangeTracker` for the target range.
 It sends one edit at a time and waits until the client has echoed it back
 (``didChange``) before computing the next, so that every edit is computed for
 a document version the server has seen and carries that version.  The
@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from .errors import ErrorKind, PoeError
-from .fences import extract_code, fit_to_selection
-from .textdoc import RangeTracker, Span
+from poe_lsp.core.errors import ErrorKind, PoeError
+from poe_lsp.core.fences import extract_code, fit_to_selection
+from poe_lsp.core.textdoc import RangeTracker, Span
 
 if TYPE_CHECKING:
     from .jobs import Job, Status

@@ -7,7 +7,7 @@ A job runs as one background task that
    the upstream HTTP stream while the job still finishes cleanly),
 3. publishes what arrives — ``poe/stream`` and ``$/progress`` reports,
    coalesced to at most 20 a second, the first chunk at once —
-4. delivers the result: edits through :class:`poe_lsp.edits.EditWriter`, or an
+4. delivers the result: edits through :class:`poe_lsp.lsp.edits.EditWriter`, or an
    explanation kept for hover and shown to clients that do not stream,
 5. sends exactly one ``poe/done`` after its last edit, and ends the progress.
 """
@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from lsprotocol import types
 
-from .errors import ErrorKind, PoeError
-from .textdoc import HoverRegion, Span
+from poe_lsp.core.errors import ErrorKind, PoeError
+from poe_lsp.core.textdoc import HoverRegion, Span
 
 if TYPE_CHECKING:
-    from .attachments import FileToAttach, Uploaded
+    from poe_lsp.poe.attachments import FileToAttach, Uploaded
+
     from .edits import EditWriter, Renderer
     from .server import PoeServer
 

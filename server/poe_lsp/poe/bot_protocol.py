@@ -5,12 +5,12 @@ library leaves to its caller (see NOTES.md):
 
 * fastapi-poe never checks the HTTP status, so a response hook on our own
   ``httpx.AsyncClient`` records it, and failures are mapped to
-  :class:`~poe_lsp.errors.PoeError` kinds (401 -> key rejected, 429 -> rate
+  :class:`~poe_lsp.core.errors.PoeError` kinds (401 -> key rejected, 429 -> rate
   limited, ...).
 * fastapi-poe's own retry repeats chunks already streamed, so it runs with
   ``num_tries=1`` and this module retries, only before the first chunk.
 * every HTTP request, fastapi-poe's error reports included, passes the
-  :class:`~poe_lsp.ratelimit.RateLimiter` in a request hook.
+  :class:`~poe_lsp.poe.ratelimit.RateLimiter` in a request hook.
 * closing the stream (cancel, or leaving the ``async for`` early) closes the
   upstream HTTP response at once.
 
@@ -32,16 +32,16 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from poe_lsp.errors import ErrorKind, PoeError
-from poe_lsp.ratelimit import RateLimiter
-from poe_lsp.retrying import TextEvent, stream_with_retries
+from poe_lsp.core.errors import ErrorKind, PoeError
+from poe_lsp.poe.ratelimit import RateLimiter
+from poe_lsp.poe.retrying import TextEvent, stream_with_retries
 
 __all__ = ["PoeClient", "TextEvent", "parse_retry_after"]
 
 if TYPE_CHECKING:
     from types import ModuleType
 
-    from poe_lsp.attachments import Uploaded
+    from poe_lsp.poe.attachments import Uploaded
 
 logger = logging.getLogger(__name__)
 

@@ -101,7 +101,7 @@ def compose_prompt(
     within ``settings.max_chars`` (the editor and the command line share it).
 
     ``whole_file``: a question about the file, nothing selected.  Raises
-    :class:`~poe_lsp.prompts.PromptTooLarge` when the selection alone does not fit.
+    :class:`~poe_lsp.core.prompts.PromptTooLarge` when the selection alone does not fit.
     """
     if whole_file:
         # When the budget bites, a file's top (imports, definitions) says more

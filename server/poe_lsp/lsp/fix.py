@@ -12,6 +12,8 @@ from typing import Any
 
 from lsprotocol import types
 
+from poe_lsp.core.textdoc import Document, Pos, Span
+
 from .commands import (
     invalid,
     open_document,
@@ -21,7 +23,6 @@ from .commands import (
     the_argument,
 )
 from .server import PoeServer
-from .textdoc import Document, Pos, Span
 
 SEVERITIES = {1: "error", 2: "warning", 3: "information", 4: "hint"}
 

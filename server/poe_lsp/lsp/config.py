@@ -8,9 +8,10 @@ from typing import Any
 
 from lsprotocol import types
 
-from .logs import add_secret
+from poe_lsp.core.logs import add_secret
+from poe_lsp.core.settings import bots_named_by_user
+
 from .server import PoeServer
-from .settings import bots_named_by_user
 
 log = logging.getLogger(__name__)
 
