@@ -31,7 +31,9 @@ from poe_lsp.core.errors import PoeError
 from poe_lsp.core.logs import add_secret
 from poe_lsp.core.prompts import PromptTooLarge
 from poe_lsp.core.settings import PARAMETERS_IGNORED_NOTE, Secrets, Settings, SettingsReader
-from poe_lsp.poe.attachments import FileToAttach, Uploaded, Uploader
+from poe_lsp.poe.attachments import FileToAttach, Uploader
+from poe_lsp.poe.pipeline import AnswerRequest, stream_answer
+from poe_lsp.poe.transport import Transport, open_transport
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 ACTIONS = ("ask", "explain", "refactor", "document")
@@ -212,7 +214,7 @@ def plan(args: argparse.Namespace, settings: Settings, target: Target, language:
         prompt += f"\n\nThe programmer adds: {question.strip()}"
     render = None
     if args.apply:
-        from poe_lsp.lsp.edits import code_renderer
+        from poe_lsp.core.planning import code_renderer
 
         line_start = text.rfind("\n", 0, target.start) + 1
         code = code_renderer(text[target.start : target.end], text[line_start : target.start])
@@ -223,19 +225,18 @@ def plan(args: argparse.Namespace, settings: Settings, target: Target, language:
 def _plan_document(
     settings: Settings, target: Target, language: str, path: str, question: str
 ) -> Plan:
-    from poe_lsp.core import docs
-    from poe_lsp.lsp.document import instruction_for
+    from poe_lsp.core.planning import plan_document
 
     if target.lines is None:
         raise UsageError("--action document needs FILE:LINE, a line inside the definition.")
     text = target.text
-    found = docs.find_doc_target(text, language, target.start, target.start)
-    if found is None:
+    doc_plan = plan_document(text, language, target.start, target.start)
+    if doc_plan is None:
         raise UsageError(
             f"no function, method or class at line {target.lines[0]} of {path} "
             f"(language '{language}')."
         )
-    instruction = instruction_for(found)
+    instruction = doc_plan.instruction
     if question.strip():
         instruction += f"\n{question.strip()}"
     composed = compose_prompt(
@@ -244,17 +245,16 @@ def _plan_document(
         text=text,
         language=language,
         path=path,
-        start=found.definition[0],
-        end=found.definition[1],
+        start=doc_plan.prompt_span.start,
+        end=doc_plan.prompt_span.end,
         instruction=instruction,
     )
-    span = found.replace
-    newline = "\r\n" if "\r\n" in text[found.definition[0] : found.definition[1]] else "\n"
+    span = doc_plan.span
 
     def render(answer: str) -> str | None:
-        return docs.render_doc(answer, found, newline=newline)
+        return doc_plan.render(answer, True)
 
-    return Plan("document", composed.prompt, composed.trimmed, (span[0], span[1]), render)
+    return Plan("document", composed.prompt, composed.trimmed, (span.start, span.end), render)
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -281,88 +281,53 @@ async def run(args: argparse.Namespace) -> int:
     parameters = settings.parameters_for(bot)
     if parameters and secrets.transport == "openai":
         print(PARAMETERS_IGNORED_NOTE, file=sys.stderr)
-    client = _client(secrets)
+    transport = open_transport(secrets)
+    files = _attachments(settings, secrets, target, the_plan)
+    request = AnswerRequest.from_settings(settings, bot, the_plan.prompt, parameters, files)
+    uploader = Uploader(secrets.api_key, secrets.upload_url, limiter=transport.limiter)
     try:
-        attachments = await _attachments(settings, secrets, target, the_plan, client)
-        answer = await _stream(client, bot, the_plan, parameters, settings, attachments, args)
+        answer = await _stream(transport, uploader, request, printing=not args.apply)
     except PoeError as exc:
         print(exc.message, file=sys.stderr)
         return EXIT_FAILED
     finally:
-        await client.aclose()
+        await transport.aclose()
     if args.apply:
         return _apply(target, the_plan, answer)
     return EXIT_OK
 
 
-def _client(secrets: Secrets) -> Any:
-    if secrets.transport == "openai":
-        from poe_lsp.poe.openai_compat import OpenAIClient
-
-        return OpenAIClient(secrets.api_key, secrets.openai_base_url)
-    from poe_lsp.poe.bot_protocol import PoeClient
-
-    return PoeClient(secrets.api_key, secrets.base_url)
-
-
-async def _attachments(
-    settings: Settings, secrets: Secrets, target: Target, the_plan: Plan, client: Any
-) -> list[Uploaded]:
+def _attachments(
+    settings: Settings, secrets: Secrets, target: Target, the_plan: Plan
+) -> tuple[FileToAttach, ...]:
+    """The file itself, when ``context.attachFile`` asks for it."""
     mode = settings.attach_file
     if not (mode == "always" or (mode == "whenTrimmed" and the_plan.trimmed)):
-        return []
+        return ()
     if secrets.transport == "openai":
         print("context.attachFile ignored: transport openai has no attachments.", file=sys.stderr)
-        return []
+        return ()
     name = Path(target.path).name if target.path != "-" else "stdin.txt"
-    file = FileToAttach(name, target.text.encode("utf-8"), optional=mode == "whenTrimmed")
-    uploader = Uploader(secrets.api_key, secrets.upload_url, limiter=client.limiter)
-    try:
-        return [await uploader.upload(file)]
-    except PoeError as exc:
-        if not file.optional:
-            raise
-        print(f"{exc.message} The prompt was sent without {name}.", file=sys.stderr)
-        return []
+    return (FileToAttach(name, target.text.encode("utf-8"), optional=mode == "whenTrimmed"),)
+
+
+def _warn(message: str) -> None:
+    print(message, file=sys.stderr)
 
 
 async def _stream(
-    client: Any,
-    bot: str,
-    the_plan: Plan,
-    parameters: dict[str, Any],
-    settings: Settings,
-    attachments: list[Uploaded],
-    args: argparse.Namespace,
+    transport: Transport, uploader: Uploader, request: AnswerRequest, *, printing: bool
 ) -> str:
-    """Stream the answer; print it as it comes unless --apply."""
+    """Stream the answer; print it as it comes when ``printing``."""
     text = printed = ""
 
     def on_retry(error: PoeError, delay: float) -> None:
         print(f"{error.message} Retrying in {delay:.0f} s…", file=sys.stderr)
 
-    events = client.stream(
-        bot,
-        the_plan.prompt,
-        parameters=parameters,
-        app_title=settings.app_title,
-        app_referer=settings.app_referer,
-        on_retry=on_retry,
-        idle_timeout=settings.idle_seconds,
-        attachments=attachments,
-    )
-    async with contextlib.aclosing(events) as stream:
-        async for event in stream:
-            text = event.text if event.replace else text + event.text
-            if len(text) > settings.answer_max_chars:
-                from poe_lsp.core.errors import ErrorKind
-
-                raise PoeError(
-                    ErrorKind.ANSWER_TOO_LONG,
-                    bot=bot,
-                    detail=f"{settings.answer_max_chars} characters",
-                )
-            if args.apply:
+    answers = stream_answer(transport, uploader, request, warn=_warn, on_retry=on_retry)
+    async with contextlib.aclosing(answers) as stream:
+        async for text in stream:
+            if not printing:
                 continue
             if text.startswith(printed):
                 sys.stdout.write(text[len(printed) :])
@@ -371,7 +336,7 @@ async def _stream(
                 sys.stdout.write("\n\n---\n\n" + text)
             printed = text
             sys.stdout.flush()
-    if not args.apply and printed and not printed.endswith("\n"):
+    if printing and printed and not printed.endswith("\n"):
         sys.stdout.write("\n")
     return text
 

@@ -31,7 +31,8 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
 from poe_lsp import __version__
-from poe_lsp.core.settings import DEFAULT_BASE_URL, DEFAULT_BOT
+from poe_lsp.core.endpoints import DEFAULT_BASE_URL
+from poe_lsp.core.settings import DEFAULT_BOT
 from poe_lsp.core.textdoc import Document, Encoding, Pos
 
 SAMPLE = "inventory.py"

@@ -7,7 +7,6 @@ import asyncio
 import logging
 import os
 import sys
-from typing import BinaryIO
 
 from poe_lsp import __version__
 from poe_lsp.core.logs import setup_logging
@@ -49,33 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def serve_stdio() -> None:
-    """Serve LSP on stdio; nothing but LSP frames ever reaches stdout."""
-    from poe_lsp.lsp.startup import import_lsprotocol
-
-    import_lsprotocol()  # first, with its code cache (start-up time)
-    from poe_lsp.lsp.server import create_server
-
-    stdin: BinaryIO = sys.stdin.buffer
-    stdout: BinaryIO = sys.stdout.buffer
-    # Libraries that print (fastapi-poe does on errors) must not corrupt the frames.
-    sys.stdout = sys.stderr
-    create_server().start_io(stdin, stdout)
-
-
-def serve_tcp(host: str, port: int) -> None:
-    """Serve LSP on one TCP port."""
-    from poe_lsp.lsp.startup import import_lsprotocol
-
-    import_lsprotocol()
-    from poe_lsp.lsp.server import create_server
-
-    create_server().start_tcp(host, port)
-
-
 async def check(bot: str | None) -> int:
     """Print the effective configuration (key masked) and probe the bot endpoint."""
-    from poe_lsp.poe.bot_protocol import PoeClient
+    from poe_lsp.poe.transport import open_transport
 
     problems: list[str] = []
     reader = SettingsReader(problems.append)
@@ -100,15 +75,20 @@ async def check(bot: str | None) -> int:
         print(f"  problem:       {problem}")
     # Without a key the probe answers the no-key sentence and sends nothing:
     # a made-up bearer token would tell nothing true about the endpoint.
-    client = PoeClient(secrets.api_key, secrets.base_url)
+    transport = open_transport(secrets)
     try:
-        ok, description = await client.probe(target)
+        ok, description = await transport.probe(target)
     finally:
-        await client.aclose()
+        await transport.aclose()
+    where = (
+        f"{secrets.openai_base_url}/models"
+        if secrets.transport == "openai"
+        else f"{secrets.base_url}{target}"
+    )
     if secrets.api_key:
-        print(f"  {target} at {secrets.base_url}{target}: {description}")
+        print(f"  {target} at {where}: {description}")
     else:
-        print(f"  {target} at {secrets.base_url}{target}: not probed. {description}")
+        print(f"  {target} at {where}: not probed. {description}")
     return 0 if ok else 1
 
 
@@ -133,6 +113,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(asyncio.run(run_demo(args.bot)))
     logging.getLogger(__name__).info("poe-lsp %s starting", __version__)
     if args.tcp:
+        from poe_lsp.lsp import serve_tcp
+
         serve_tcp(args.host, args.port)
     else:
+        from poe_lsp.lsp import serve_stdio
+
         serve_stdio()

@@ -22,8 +22,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-ACTIONS = ("explain", "refactor", "document", "fix", "ask")
-
 PLACEHOLDERS = (
     "language",
     "path",

@@ -22,17 +22,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
+from .actions import ACTIONS
+from .endpoints import (
+    DEFAULT_BASE_URL,
+    DEFAULT_OPENAI_BASE_URL,
+    DEFAULT_UPLOAD_URL,
+    PROJECT_URL,
+)
+
 log = logging.getLogger(__name__)
 
-ACTIONS = ("explain", "refactor", "document", "fix", "ask")
 EDIT_MODES = ("stream", "final", "confirm")
 DEFAULT_BOT = "GPT-5"
-DEFAULT_BASE_URL = "https://api.poe.com/bot/"
-DEFAULT_UPLOAD_URL = "https://www.quora.com/poe_api/"
-DEFAULT_OPENAI_BASE_URL = "https://api.poe.com/v1"
 ATTACH_MODES = ("never", "whenTrimmed", "always")
 TRANSPORTS = ("poe", "openai")
-PROJECT_URL = "https://github.com/poe-lsp/poe-lsp"
 
 PARAMETERS_IGNORED_NOTE = (
     'Poe\'s OpenAI-compatible endpoint (transport "openai") does not support custom bot '

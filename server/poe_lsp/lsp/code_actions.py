@@ -7,8 +7,10 @@ from typing import Any
 from lsprotocol import types
 
 from poe_lsp.core import docs
-from poe_lsp.core.textdoc import Document, Pos
+from poe_lsp.core.actions import action_title
+from poe_lsp.core.textdoc import Document
 
+from .positions import range_json, span_of
 from .server import PoeServer
 
 EXPLAIN_KIND = types.CodeActionKind.Empty
@@ -39,44 +41,35 @@ def actions_for(server: PoeServer, params: types.CodeActionParams) -> list[types
     if doc is None:
         return []
     rng = params.range
-    range_json = _range_json(rng)
+    rng_json = range_json(rng)
     selected = (rng.start.line, rng.start.character) < (rng.end.line, rng.end.character)
     only = [str(kind) for kind in params.context.only] if params.context.only else None
-    offers: list[tuple[str, str, str, dict[str, Any]]] = []
+    offers: list[tuple[str, str, dict[str, Any]]] = []
     if selected:
-        offers.append(("Explain", EXPLAIN_KIND, "explain", {"range": range_json}))
-        offers.append(("Refactor", REFACTOR_KIND, "refactor", {"range": range_json}))
+        offers.append((EXPLAIN_KIND, "explain", {"range": rng_json}))
+        offers.append((REFACTOR_KIND, "refactor", {"range": rng_json}))
     if _wanted(DOCUMENT_KIND, only) and _documentable(server, doc, rng):
-        offers.append(("Document", DOCUMENT_KIND, "document", {"range": range_json}))
+        offers.append((DOCUMENT_KIND, "document", {"range": rng_json}))
     if params.context.diagnostics:
         unstructure = server.protocol._converter.unstructure
         diagnostics = [unstructure(d) for d in params.context.diagnostics]
-        offers.append(("Fix", FIX_KIND, "fix", {"range": range_json, "diagnostics": diagnostics}))
+        offers.append((FIX_KIND, "fix", {"range": rng_json, "diagnostics": diagnostics}))
     found: list[types.CodeAction] = []
-    for verb, kind, action, extra in offers:
+    for kind, action, extra in offers:
         if not _wanted(kind, only):
             continue
         bot = server.settings.bot_for(action)
-        title = f"{verb} with {bot}"
+        title = action_title(action, bot)
         found.append(_action(title, kind, f"poe.{action}", {"uri": uri, **extra, "bot": bot}))
     return found
-
-
-def _range_json(rng: types.Range) -> dict[str, Any]:
-    return {
-        "start": {"line": rng.start.line, "character": rng.start.character},
-        "end": {"line": rng.end.line, "character": rng.end.character},
-    }
 
 
 def _documentable(server: PoeServer, doc: Document, rng: types.Range) -> bool:
     """Whether the cursor or selection lies in a function, method or class."""
     if not docs.supported(doc.language_id):
         return False
-    enc = server.encoding
-    start = doc.offset_at(Pos(rng.start.line, rng.start.character), enc)
-    end = doc.offset_at(Pos(rng.end.line, rng.end.character), enc)
-    return docs.has_doc_target(doc.text, doc.language_id, start, end)
+    span = span_of(doc, rng, server.encoding)
+    return docs.has_doc_target(doc.text, doc.language_id, span.start, span.end)
 
 
 def setup(server: PoeServer) -> None:

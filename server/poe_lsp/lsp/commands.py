@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +18,15 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
+from poe_lsp.core.actions import job_title
 from poe_lsp.core.context import Composed, compose_prompt
+from poe_lsp.core.planning import Renderer
 from poe_lsp.core.prompts import PromptTooLarge, edit_output_hint
 from poe_lsp.core.settings import PARAMETERS_IGNORED_NOTE, bot_list
 from poe_lsp.core.textdoc import Document, Pos, Span
 from poe_lsp.poe.attachments import FileToAttach
 
-from .edits import Renderer
-from .jobs import JobSpec
+from .jobs import JobManager, JobSpec
 from .server import PoeServer
 
 log = logging.getLogger(__name__)
@@ -32,13 +34,6 @@ log = logging.getLogger(__name__)
 BOT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,99}$")
 WHOLE_FILE = Span(0, 0)
 """The span of ``poe.ask`` without a range: the question is about the whole file."""
-ACTION_TITLES = {
-    "explain": "Explain",
-    "refactor": "Refactor",
-    "document": "Document",
-    "fix": "Fix",
-    "ask": "Ask",
-}
 
 
 class RequestFailed(JsonRpcException):
@@ -256,6 +251,7 @@ def pick_attachments(
 
 def start_job(
     server: PoeServer,
+    jobs: JobManager,
     params: types.ExecuteCommandParams,
     arg: Mapping[str, Any],
     *,
@@ -301,7 +297,7 @@ def start_job(
                     '(workspace.applyEdit); use poe.explain, or poe.ask with output "explain".'
                 )
             )
-        busy = server.jobs.editing_job_overlapping(doc.uri, span)
+        busy = jobs.editing_job_overlapping(doc.uri, span)
         if busy is not None:
             raise RequestFailed(
                 message=(
@@ -317,7 +313,7 @@ def start_job(
         prompt=composed.prompt,
         parameters=parameters,
         edits=edits,
-        title=f"Poe · {ACTION_TITLES[action]} · {bot}",
+        title=job_title(action, bot),
         work_done_token=params.work_done_token,
         render=render,
         stream_edits=stream_edits,
@@ -326,7 +322,7 @@ def start_job(
     if parameters and server.secrets.transport == "openai" and not server.parameters_note_shown:
         server.parameters_note_shown = True
         server.show(types.MessageType.Info, f"poe-lsp: {PARAMETERS_IGNORED_NOTE}")
-    job = server.jobs.start(spec)
+    job = jobs.start(spec)
     return {"jobId": job.id}
 
 
@@ -337,17 +333,21 @@ def _selection(server: PoeServer, command: str, arg: Mapping[str, Any], doc: Doc
     return span
 
 
-async def explain(server: PoeServer, params: types.ExecuteCommandParams) -> dict[str, str]:
+async def explain(
+    server: PoeServer, params: types.ExecuteCommandParams, *, jobs: JobManager
+) -> dict[str, str]:
     """``poe.explain {uri, range, bot?, parameters?}``."""
     command = "poe.explain"
     arg = the_argument(command, params)
     await server.ready()
     doc = open_document(server, command, arg)
     span = _selection(server, command, arg, doc)
-    return start_job(server, params, arg, action="explain", doc=doc, span=span, edits=False)
+    return start_job(server, jobs, params, arg, action="explain", doc=doc, span=span, edits=False)
 
 
-async def refactor(server: PoeServer, params: types.ExecuteCommandParams) -> dict[str, str]:
+async def refactor(
+    server: PoeServer, params: types.ExecuteCommandParams, *, jobs: JobManager
+) -> dict[str, str]:
     """``poe.refactor {uri, range, instruction?, bot?, parameters?}``."""
     command = "poe.refactor"
     arg = the_argument(command, params)
@@ -357,6 +357,7 @@ async def refactor(server: PoeServer, params: types.ExecuteCommandParams) -> dic
     instruction = optional_text(command, arg, "instruction")
     return start_job(
         server,
+        jobs,
         params,
         arg,
         action="refactor",
@@ -367,7 +368,9 @@ async def refactor(server: PoeServer, params: types.ExecuteCommandParams) -> dic
     )
 
 
-async def ask(server: PoeServer, params: types.ExecuteCommandParams) -> dict[str, str]:
+async def ask(
+    server: PoeServer, params: types.ExecuteCommandParams, *, jobs: JobManager
+) -> dict[str, str]:
     """``poe.ask {uri, range?, prompt, output, bot?, parameters?}``."""
     command = "poe.ask"
     arg = the_argument(command, params)
@@ -389,6 +392,7 @@ async def ask(server: PoeServer, params: types.ExecuteCommandParams) -> dict[str
             raise invalid(f'{command} with output "edit" needs a non-empty selection.')
     return start_job(
         server,
+        jobs,
         params,
         arg,
         action="ask",
@@ -400,16 +404,18 @@ async def ask(server: PoeServer, params: types.ExecuteCommandParams) -> dict[str
     )
 
 
-def cancel(server: PoeServer, params: types.ExecuteCommandParams) -> dict[str, Any]:
+def cancel(
+    server: PoeServer, params: types.ExecuteCommandParams, *, jobs: JobManager
+) -> dict[str, Any]:
     """``poe.cancel {jobId?}``: cancel one job, or every running job."""
     command = "poe.cancel"
     arg = the_argument(command, params) if params.arguments else {}
     job_id = arg.get("jobId")
     if job_id is None:
-        return {"cancelled": server.jobs.cancel_all()}
+        return {"cancelled": jobs.cancel_all()}
     if not isinstance(job_id, str):
         raise invalid(f"{command}: 'jobId' must be the string a job command answered.")
-    if not server.jobs.cancel(job_id):
+    if not jobs.cancel(job_id):
         raise invalid(f"{command}: no running job has id {job_id[:100]!r}; it may have finished.")
     return {"cancelled": [job_id]}
 
@@ -423,10 +429,10 @@ async def list_bots(server: PoeServer, params: types.ExecuteCommandParams) -> li
     return bot_list(server.settings, server.secrets)
 
 
-def setup(server: PoeServer) -> None:
-    """Register every ``poe.*`` command."""
-    server.register_command("poe.explain", explain)
-    server.register_command("poe.refactor", refactor)
-    server.register_command("poe.ask", ask)
-    server.register_command("poe.cancel", cancel)
+def setup(server: PoeServer, jobs: JobManager) -> None:
+    """Register every ``poe.*`` command that is not a feature of its own."""
+    server.register_command("poe.explain", partial(explain, jobs=jobs))
+    server.register_command("poe.refactor", partial(refactor, jobs=jobs))
+    server.register_command("poe.ask", partial(ask, jobs=jobs))
+    server.register_command("poe.cancel", partial(cancel, jobs=jobs))
     server.register_command("poe.listBots", list_bots)

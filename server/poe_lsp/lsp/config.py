@@ -11,6 +11,7 @@ from lsprotocol import types
 from poe_lsp.core.logs import add_secret
 from poe_lsp.core.settings import bots_named_by_user
 
+from .jobs import JobManager
 from .server import PoeServer
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ async def refresh(server: PoeServer, pushed: Any = None) -> None:
     log.info("settings: bot=%s mode=%s", server.settings.bot, server.settings.edits_mode)
 
 
-def setup(server: PoeServer) -> None:
+def setup(server: PoeServer, jobs: JobManager) -> None:
     """Register the initialize/initialized/didChangeConfiguration handlers."""
 
     @server.feature(types.INITIALIZE)
@@ -90,5 +91,5 @@ def setup(server: PoeServer) -> None:
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: PoeServer, _params: Any) -> None:
-        ls.jobs.cancel_all()
+        jobs.cancel_all()
         await ls.close_poe_client()

@@ -15,20 +15,18 @@ command's answer carries a ``note`` saying so.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from lsprotocol import types
 
 from poe_lsp.core import docs
+from poe_lsp.core.planning import FALLBACK_INSTRUCTION, plan_document
 from poe_lsp.core.textdoc import Document, Span
 
 from .commands import invalid, open_document, parse_position, parse_range, start_job, the_argument
+from .jobs import JobManager
 from .server import PoeServer
-
-FALLBACK_INSTRUCTION = (
-    "Add documentation comments, in the idiom of this language, to the definitions in the "
-    "selection. Do not change the code itself: keep every line of code exactly as it is."
-)
 
 
 def _target_span(server: PoeServer, command: str, doc: Document, arg: dict[str, Any]) -> Span:
@@ -46,38 +44,17 @@ def _target_span(server: PoeServer, command: str, doc: Document, arg: dict[str, 
     raise invalid(f"{command} needs a 'position' (the cursor) or a 'range' inside a definition.")
 
 
-def instruction_for(target: docs.DocTarget) -> str:
-    """What the document prompt says about the definition: its name, style, current doc."""
-    parts = [f"The definition to document is the {target.kind} `{target.name}`."]
-    if target.style:
-        style = STYLE_NAMES.get(target.style, target.style)
-        parts.append(f"The file's other docstrings use the {style} style: follow it.")
-    if target.existing:
-        parts.append(
-            "Its current documentation, to improve and keep where still true:\n"
-            + target.existing.strip()
-        )
-    else:
-        parts.append("It has no documentation yet.")
-    return "\n".join(parts)
-
-
-STYLE_NAMES = {
-    "google": "Google (Args:/Returns:/Raises: sections)",
-    "numpy": "NumPy (Parameters/Returns sections underlined with dashes)",
-    "rest": "reStructuredText (:param x: / :returns: fields)",
-}
-
-
-async def document(server: PoeServer, params: types.ExecuteCommandParams) -> dict[str, str]:
+async def document(
+    server: PoeServer, params: types.ExecuteCommandParams, *, jobs: JobManager
+) -> dict[str, str]:
     """``poe.document {uri, position or range, bot?, parameters?}``."""
     command = "poe.document"
     arg = the_argument(command, params)
     await server.ready()
     doc = open_document(server, command, arg)
     span = _target_span(server, command, doc, arg)
-    target = docs.find_doc_target(doc.text, doc.language_id, span.start, span.end)
-    if target is None:
+    plan = plan_document(doc.text, doc.language_id, span.start, span.end)
+    if plan is None:
         if docs.supported(doc.language_id):
             raise invalid(
                 f"{command}: there is no function, method or class at that position; put the "
@@ -90,6 +67,7 @@ async def document(server: PoeServer, params: types.ExecuteCommandParams) -> dic
             )
         answer = start_job(
             server,
+            jobs,
             params,
             arg,
             action="document",
@@ -106,26 +84,22 @@ async def document(server: PoeServer, params: types.ExecuteCommandParams) -> dic
                 "selection as a whole, and may touch more than doc comments."
             ),
         }
-    newline = "\r\n" if "\r\n" in doc.text[target.definition[0] : target.definition[1]] else "\n"
-
-    def render(answer: str, final: bool) -> str | None:
-        return docs.render_doc(answer, target, newline=newline) if final else None
-
     return start_job(
         server,
+        jobs,
         params,
         arg,
         action="document",
         doc=doc,
-        span=Span(*target.replace),
-        prompt_span=Span(*target.definition),
+        span=plan.span,
+        prompt_span=plan.prompt_span,
         edits=True,
-        instruction=instruction_for(target),
-        render=render,
+        instruction=plan.instruction,
+        render=plan.render,
         stream_edits=False,
     )
 
 
-def setup(server: PoeServer) -> None:
+def setup(server: PoeServer, jobs: JobManager) -> None:
     """Register ``poe.document``."""
-    server.register_command("poe.document", document)
+    server.register_command("poe.document", partial(document, jobs=jobs))

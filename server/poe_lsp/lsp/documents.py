@@ -11,15 +11,12 @@ from lsprotocol import types
 
 from poe_lsp.core.textdoc import Pos
 
+from .jobs import JobManager
+from .positions import to_pos
 from .server import PoeServer
 
 
-def to_pos(position: types.Position) -> Pos:
-    """lsprotocol → plain position."""
-    return Pos(position.line, position.character)
-
-
-def setup(server: PoeServer) -> None:
+def setup(server: PoeServer, jobs: JobManager) -> None:
     """Register didOpen / didChange / didClose."""
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
@@ -42,5 +39,5 @@ def setup(server: PoeServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: PoeServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.documents.close(params.text_document.uri)
-        ls.jobs.forget_document(params.text_document.uri)
+        jobs.forget_document(params.text_document.uri)
         ls.hovers.forget(params.text_document.uri)

@@ -21,17 +21,17 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lsprotocol import types
 
 from poe_lsp.core.errors import ErrorKind, PoeError
-from poe_lsp.core.fences import extract_code, fit_to_selection
-from poe_lsp.core.textdoc import RangeTracker, Span
+from poe_lsp.core.outcome import Status
+from poe_lsp.core.planning import Renderer, code_renderer
+from poe_lsp.core.textdoc import RangeTracker, Span, minimal_change
 
 if TYPE_CHECKING:
-    from .jobs import Job, Status
     from .server import PoeServer
 
 log = logging.getLogger(__name__)
@@ -45,59 +45,66 @@ FINAL_ATTEMPTS = 5
 ANNOTATION_ID = "poe-lsp"
 
 
-Renderer = Callable[[str, bool], "str | None"]
-"""``(answer so far, final) -> what the target range should hold`` (None: nothing yet)."""
+class AnswerSource(Protocol):
+    """What the writer reads of a job: its answer so far, and a way to stop it."""
+
+    @property
+    def id(self) -> str:
+        """For the log."""
+        ...
+
+    @property
+    def text(self) -> str:
+        """The whole answer so far."""
+        ...
+
+    @property
+    def finished(self) -> bool:
+        """True once no more text will come."""
+        ...
+
+    def cancel(self) -> None:
+        """Stop the upstream stream (the user typed inside the range)."""
 
 
-def code_renderer(original: str, line_prefix: str) -> Renderer:
-    """Only code reaches the document: fences and prose stripped, fitted to the selection."""
+@dataclass(frozen=True)
+class EditTarget:
+    """Where an answer goes and how it becomes text there."""
 
-    def render(answer: str, final: bool) -> str | None:
-        code = extract_code(answer, final=final)
-        if code is None:
-            return None
-        return fit_to_selection(code, original, line_prefix, final=final)
-
-    return render
-
-
-def narrow(old: str, new: str) -> tuple[int, int, str]:
-    """The smallest replacement turning ``old`` into ``new``: (start, end, text) in ``old``.
-
-    Sending only what changed keeps the user's cursor and folds still in
-    clients that move them on every replaced character.
-    """
-    limit = min(len(old), len(new))
-    prefix = 0
-    while prefix < limit and old[prefix] == new[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]:
-        suffix += 1
-    return prefix, len(old) - suffix, new[prefix : len(new) - suffix]
+    uri: str
+    span: Span
+    action: str
+    bot: str
+    title: str
+    """The label of each ``workspace/applyEdit`` (the job's progress title)."""
+    render: Renderer | None = None
+    """Answer → the range's text; default: code only, fitted to the selection."""
+    stream_edits: bool = True
+    """Whether ``edits.mode: stream`` may write before the answer is complete."""
 
 
 class EditWriter:
     """Writes one job's answer into its target range."""
 
-    def __init__(self, server: PoeServer, job: Job) -> None:
+    def __init__(self, server: PoeServer, target: EditTarget, answer: AnswerSource) -> None:
         self.server = server
-        self.job = job
-        self.uri = job.spec.uri
+        self.target = target
+        self.answer = answer
+        self.uri = target.uri
         self.mode = server.settings.edits_mode
         doc = server.documents.get(self.uri)
         if doc is None:  # the command checked; a close in between is a conflict
             original, line_prefix = "", ""
         else:
-            original = doc.text[job.spec.span.start : job.spec.span.end]
-            line_start = doc.text.rfind("\n", 0, job.spec.span.start) + 1
-            line_prefix = doc.text[line_start : job.spec.span.start]
+            original = doc.text[target.span.start : target.span.end]
+            line_start = doc.text.rfind("\n", 0, target.span.start) + 1
+            line_prefix = doc.text[line_start : target.span.start]
         self.original = original
         self.line_prefix = line_prefix
-        self.render = job.spec.render or code_renderer(original, line_prefix)
-        if self.mode == "stream" and not job.spec.stream_edits:
+        self.render = target.render or code_renderer(original, line_prefix)
+        if self.mode == "stream" and not target.stream_edits:
             self.mode = "final"
-        self.tracker = RangeTracker(job.spec.span, original)
+        self.tracker = RangeTracker(target.span, original)
         self.tracker.on_update = self._document_changed
         self._wakeup = asyncio.Event()
         self.conflict_error: PoeError | None = None
@@ -120,7 +127,7 @@ class EditWriter:
         # upstream stream at once rather than at the bot's next chunk, so no
         # more of the user's points are spent on an answer nobody will see.
         if self.stopped:
-            self.job.cancel()
+            self.answer.cancel()
         self.wake()
 
     @property
@@ -132,7 +139,7 @@ class EditWriter:
 
     def desired(self, *, final: bool) -> str | None:
         """What the range should hold for the answer so far."""
-        return self.render(self.job.text, final)
+        return self.render(self.answer.text, final)
 
     # -- streaming ---------------------------------------------------------------------
 
@@ -141,10 +148,10 @@ class EditWriter:
         if self.mode != "stream":
             return
         last = 0.0
-        while not self.job.finished and not self.stopped:
+        while not self.answer.finished and not self.stopped:
             await self._wakeup.wait()
             self._wakeup.clear()
-            if self.job.finished or self.stopped:
+            if self.answer.finished or self.stopped:
                 return
             wait = last + EDIT_INTERVAL - time.monotonic()
             if wait > 0:
@@ -162,7 +169,7 @@ class EditWriter:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 log.warning(
-                    "%s: the client never echoed edit %d; going on", self.job.id, self.edits_sent
+                    "%s: the client never echoed edit %d; going on", self.answer.id, self.edits_sent
                 )
                 self.tracker.cancel_pending()
                 return
@@ -184,7 +191,8 @@ class EditWriter:
         current = doc.text[span.start : span.end]
         if current == desired:
             return True
-        start, end, new_text = narrow(current, desired)
+        changed, new_text = minimal_change(current, desired)
+        start, end = changed.start, changed.end
         enc = self.server.encoding
         edit_range = types.Range(
             start=_position(doc.pos_at(span.start + start, enc)),
@@ -195,16 +203,16 @@ class EditWriter:
         self.edits_sent += 1
         try:
             result = await self.server.workspace_apply_edit_async(
-                types.ApplyWorkspaceEditParams(edit=edit, label=self.job.spec.title)
+                types.ApplyWorkspaceEditParams(edit=edit, label=self.target.title)
             )
         except Exception:
-            log.warning("%s: workspace/applyEdit failed", self.job.id, exc_info=True)
+            log.warning("%s: workspace/applyEdit failed", self.answer.id, exc_info=True)
             self.tracker.cancel_pending()
             return False
         if not result.applied:
             log.info(
                 "%s: client did not apply edit %d (%s)",
-                self.job.id,
+                self.answer.id,
                 self.edits_sent,
                 result.failure_reason,
             )
@@ -234,9 +242,9 @@ class EditWriter:
             )
             annotations = {
                 ANNOTATION_ID: types.ChangeAnnotation(
-                    label=self.job.spec.title,
+                    label=self.target.title,
                     needs_confirmation=True,
-                    description=f"Proposed by {self.job.spec.bot}",
+                    description=f"Proposed by {self.target.bot}",
                 )
             }
         else:
@@ -275,9 +283,9 @@ class EditWriter:
         if desired is None or not desired.strip():
             if self.written:
                 await self._settle(self.original)
-            what = "documentation" if self.job.spec.action == "document" else "code"
+            what = "documentation" if self.target.action == "document" else "code"
             return PoeError(
-                ErrorKind.BOT_FAILED, bot=self.job.spec.bot, detail=f"the answer held no {what}"
+                ErrorKind.BOT_FAILED, bot=self.target.bot, detail=f"the answer held no {what}"
             )
         if self.mode == "confirm":
             return await self._confirm(desired)
@@ -304,7 +312,7 @@ class EditWriter:
             answer = await self.server.window_show_message_request_async(
                 types.ShowMessageRequestParams(
                     type=types.MessageType.Info,
-                    message=f"{self.job.spec.title}: apply the proposed change?",
+                    message=f"{self.target.title}: apply the proposed change?",
                     actions=[types.MessageActionItem("Apply"), types.MessageActionItem("Discard")],
                 )
             )
@@ -320,4 +328,4 @@ def _position(pos: Any) -> types.Position:
     return types.Position(line=pos.line, character=pos.character)
 
 
-__all__ = ["EditWriter", "Span", "narrow"]
+__all__ = ["AnswerSource", "EditTarget", "EditWriter"]

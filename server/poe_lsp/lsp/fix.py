@@ -8,6 +8,7 @@ refactor.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from lsprotocol import types
@@ -22,6 +23,7 @@ from .commands import (
     start_job,
     the_argument,
 )
+from .jobs import JobManager
 from .server import PoeServer
 
 SEVERITIES = {1: "error", 2: "warning", 3: "information", 4: "hint"}
@@ -66,7 +68,9 @@ def format_diagnostics(command: str, value: Any) -> tuple[str, list[Pos]]:
     return "\n".join(lines), positions
 
 
-async def fix(server: PoeServer, params: types.ExecuteCommandParams) -> dict[str, str]:
+async def fix(
+    server: PoeServer, params: types.ExecuteCommandParams, *, jobs: JobManager
+) -> dict[str, str]:
     """``poe.fix {uri, range, diagnostics, bot?, parameters?}``.
 
     An empty range (a cursor on a squiggle) grows to the whole lines that the
@@ -84,6 +88,7 @@ async def fix(server: PoeServer, params: types.ExecuteCommandParams) -> dict[str
             raise invalid(f"{command}: the diagnostics point at blank lines; select the code.")
     return start_job(
         server,
+        jobs,
         params,
         arg,
         action="fix",
@@ -104,6 +109,6 @@ def _whole_lines(server: PoeServer, doc: Document, span: Span, positions: list[P
     return Span(doc.line_start(first), end)
 
 
-def setup(server: PoeServer) -> None:
+def setup(server: PoeServer, jobs: JobManager) -> None:
     """Register ``poe.fix``."""
-    server.register_command("poe.fix", fix)
+    server.register_command("poe.fix", partial(fix, jobs=jobs))

@@ -21,17 +21,22 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from poe_lsp.core import outcome
 from poe_lsp.core.errors import ErrorKind, PoeError
+from poe_lsp.core.outcome import Status
+from poe_lsp.core.planning import Renderer
 from poe_lsp.core.textdoc import HoverRegion, Span
+from poe_lsp.poe.pipeline import AnswerRequest, stream_answer
+
+from .edits import EditTarget, EditWriter
 
 if TYPE_CHECKING:
-    from poe_lsp.poe.attachments import FileToAttach, Uploaded
+    from poe_lsp.poe.attachments import FileToAttach
 
-    from .edits import EditWriter, Renderer
     from .server import PoeServer
 
 log = logging.getLogger(__name__)
@@ -41,7 +46,6 @@ STREAM_INTERVAL = 0.051
 PROGRESS_TAIL = 80
 """Characters of the streamed text shown in a progress report."""
 
-Status = Literal["done", "failed", "cancelled"]
 _ids = itertools.count(1)
 
 
@@ -101,9 +105,16 @@ class JobManager:
         """Register a job and run it in the background."""
         job = Job(spec)
         if spec.edits:
-            from .edits import EditWriter
-
-            job.writer = EditWriter(self.server, job)
+            target = EditTarget(
+                uri=spec.uri,
+                span=spec.span,
+                action=spec.action,
+                bot=spec.bot,
+                title=spec.title,
+                render=spec.render,
+                stream_edits=spec.stream_edits,
+            )
+            job.writer = EditWriter(self.server, target, job)
         else:
             job.region = self.server.hovers.follow(spec.uri, spec.span)
         self.running[job.id] = job
@@ -158,39 +169,33 @@ class JobManager:
         writer_task = (
             self.server.run_task(job.writer.run(), f"edits {job.id}") if job.writer else None
         )
-        status: Status = "done"
-        error: PoeError | None = None
+        stream = outcome.Outcome("done")
+        conflict: PoeError | None = None
         try:
             job.stream_task = asyncio.get_running_loop().create_task(self._stream(job))
             await asyncio.wait([job.stream_task])
-            if job.stream_task.cancelled():
-                status = "cancelled"
-            elif (exc := job.stream_task.exception()) is not None:
-                status = "failed"
-                if isinstance(exc, PoeError):
-                    error = exc
-                    if exc.kind is ErrorKind.NOT_ALLOWED:
-                        status = "cancelled"
-                else:
-                    log.error("job %s failed", job.id, exc_info=exc)
-                    error = PoeError(ErrorKind.BOT_FAILED, bot=spec.bot, detail="internal error")
-            if job.writer is not None and job.writer.conflict_error is not None:
-                status, error = "failed", job.writer.conflict_error
+            cancelled = job.stream_task.cancelled()
+            exc = None if cancelled else job.stream_task.exception()
+            stream = outcome.of_stream(spec.bot, cancelled=cancelled, exc=exc)
+            if job.writer is not None:
+                conflict = job.writer.conflict_error
         finally:
             job.finished = True
             job.changed.set()
             await asyncio.wait([publisher])
+            delivery: PoeError | None = None
             if job.writer is not None and writer_task is not None:
-                final_error = await job.writer.finish(status, writer_task)
-                if final_error is not None and status == "done":
-                    status, error = (
-                        (
-                            "cancelled"
-                            if final_error.kind is ErrorKind.EDIT_REJECTED and job.writer.declined
-                            else "failed"
-                        ),
-                        final_error,
-                    )
+                if conflict is None:
+                    delivery = await job.writer.finish(stream.status, writer_task)
+                else:
+                    await job.writer.finish("failed", writer_task)
+            result = outcome.decide(
+                stream,
+                conflict=conflict,
+                delivery=delivery,
+                declined=job.writer is not None and job.writer.declined,
+            )
+            status, error = result.status, result.error
             self.running.pop(job.id, None)
             job.status = status
             job.error = error.message if error else None
@@ -222,53 +227,29 @@ class JobManager:
                 told = True
                 self.server.show(types.MessageType.Info, f"poe-lsp: {notice}")
 
-        uploaded = await self._upload(job)
-        events = self.server.poe_client.stream(
-            spec.bot,
-            spec.prompt,
-            parameters=spec.parameters,
-            app_title=settings.app_title,
-            app_referer=settings.app_referer,
-            on_retry=on_retry,
-            idle_timeout=settings.idle_seconds,
-            attachments=uploaded,
+        def warn(message: str) -> None:
+            log.warning("%s: %s", job.id, message)
+            self.server.show(types.MessageType.Warning, f"poe-lsp: {message}")
+
+        request = AnswerRequest.from_settings(
+            settings, spec.bot, spec.prompt, spec.parameters, spec.attachments
         )
-        cap = settings.answer_max_chars
-        async with contextlib.aclosing(events) as stream:
-            async for event in stream:
-                text = event.text if event.replace else job.text + event.text
-                if len(text) > cap:
-                    # A runaway answer: stop reading (leaving the block closes the
-                    # upstream stream) and never write a truncated answer.
-                    job.text = text[:cap]
-                    job.changed.set()
-                    raise PoeError(
-                        ErrorKind.ANSWER_TOO_LONG, bot=spec.bot, detail=f"{cap} characters"
-                    )
+        answers = stream_answer(
+            self.server.poe_client,
+            self.server.uploader if spec.attachments else None,
+            request,
+            progress=lambda message: self._report(job, message),
+            warn=warn,
+            on_retry=on_retry,
+        )
+        async with contextlib.aclosing(answers) as stream:
+            async for text in stream:
                 job.text = text
                 job.changed.set()
                 if job.writer is not None:
                     job.writer.wake()
                     if job.writer.stopped:
                         break
-
-    async def _upload(self, job: Job) -> list[Uploaded]:
-        """Upload the job's attachments (cached per session).  A failed optional one
-        (``whenTrimmed``) is reported and left out; any other failure fails the job."""
-        uploaded: list[Uploaded] = []
-        for file in job.spec.attachments:
-            self._report(job, f"uploading {file.name}…")
-            try:
-                uploaded.append(await self.server.uploader.upload(file))
-            except PoeError as exc:
-                if not file.optional:
-                    raise
-                log.warning("%s: optional attachment %s left out", job.id, file.name)
-                self.server.show(
-                    types.MessageType.Warning,
-                    f"poe-lsp: {exc.message} The prompt was sent without {file.name}.",
-                )
-        return uploaded
 
     # -- consent --------------------------------------------------------------------------
 

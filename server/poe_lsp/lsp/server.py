@@ -1,8 +1,8 @@
-"""The language server object and the wiring of its features.
+"""The language server object: the client's facts and the state features share.
 
-Each feature lives in its own module with a ``setup(server)`` that registers
-its handlers; this module only builds the server and holds the state they
-share.
+The server knows nothing of its features: :mod:`poe_lsp.lsp.wiring` builds it
+and hands each feature module (``setup(server, ...)``) what it needs, so no
+feature module is imported from here and no import cycle can form.
 """
 
 from __future__ import annotations
@@ -18,16 +18,13 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from poe_lsp import __version__
+from poe_lsp.core.hovers import HoverStore
 from poe_lsp.core.settings import Secrets, Settings, SettingsReader
 from poe_lsp.core.textdoc import DocumentStore, Encoding
 
 if TYPE_CHECKING:
     from poe_lsp.poe.attachments import Uploader
-    from poe_lsp.poe.bot_protocol import PoeClient
-    from poe_lsp.poe.openai_compat import OpenAIClient
-
-    from .hover import HoverStore
-    from .jobs import JobManager
+    from poe_lsp.poe.transport import Transport
 
 log = logging.getLogger(__name__)
 
@@ -120,11 +117,11 @@ class PoeServer(LanguageServer):
         self.client_name = ""
         self._tasks: set[asyncio.Task[Any]] = set()
         self.configured = asyncio.Event()
-        self._poe_client: PoeClient | OpenAIClient | None = None
+        self._poe_client: Transport | None = None
         self._uploader: Uploader | None = None
         self.parameters_note_shown = False
-        self.jobs: JobManager
-        self.hovers: HoverStore
+        self.hovers = HoverStore(self.documents)
+        """Finished explanations, for ``textDocument/hover``."""
 
     # -- client facts ---------------------------------------------------------------
 
@@ -168,18 +165,13 @@ class PoeServer(LanguageServer):
     # -- the Poe client, created on first use ---------------------------------------
 
     @property
-    def poe_client(self) -> PoeClient | OpenAIClient:
-        """The shared Poe client (imports the HTTP stack on first use): the bot
-        protocol, or the OpenAI-compatible endpoint with ``transport: openai``."""
+    def poe_client(self) -> Transport:
+        """The shared transport to Poe, the one the user chose (the HTTP stack is
+        imported on first use, not at start-up)."""
         if self._poe_client is None:
-            from poe_lsp.poe.bot_protocol import PoeClient
+            from poe_lsp.poe.transport import open_transport
 
-            if self.secrets.transport == "openai":
-                from poe_lsp.poe.openai_compat import OpenAIClient
-
-                self._poe_client = OpenAIClient(self.secrets.api_key, self.secrets.openai_base_url)
-            else:
-                self._poe_client = PoeClient(self.secrets.api_key, self.secrets.base_url)
+            self._poe_client = open_transport(self.secrets)
         return self._poe_client
 
     @property
@@ -256,21 +248,3 @@ class PoeServer(LanguageServer):
         @self.command(name)
         def _listed(*_args: Any) -> None:  # pragma: no cover - never called: see PoeProtocol
             return None
-
-
-def create_server() -> PoeServer:
-    """Build a server with every feature registered."""
-    from . import code_actions, commands, config, document, documents, fix, hover, status
-    from .jobs import JobManager
-
-    server = PoeServer()
-    server.jobs = JobManager(server)
-    config.setup(server)
-    documents.setup(server)
-    commands.setup(server)
-    fix.setup(server)
-    document.setup(server)
-    code_actions.setup(server)
-    hover.setup(server)
-    status.setup(server)
-    return server

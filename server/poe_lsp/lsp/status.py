@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .jobs import JobManager
 from .server import PoeServer
 
 METHOD = "poe/status"
@@ -32,13 +33,13 @@ def _rss_bytes() -> int:
     return int(peak if sys.platform == "darwin" else peak * 1024)
 
 
-def counts(server: PoeServer, *, objects: bool = False) -> dict[str, Any]:
+def counts(server: PoeServer, jobs: JobManager, *, objects: bool = False) -> dict[str, Any]:
     """What the server holds now; ``objects`` adds a (slower) count of live objects."""
     protocol = server.protocol
     documents = list(server.documents)
     status: dict[str, Any] = {
-        "runningJobs": len(server.jobs.running),
-        "pendingConsents": server.jobs.pending_consents,
+        "runningJobs": len(jobs.running),
+        "pendingConsents": jobs.pending_consents,
         "backgroundTasks": server.task_count,
         "openDocuments": len(documents),
         "trackedRanges": server.documents.listener_count(),
@@ -58,10 +59,10 @@ def counts(server: PoeServer, *, objects: bool = False) -> dict[str, Any]:
     return status
 
 
-def setup(server: PoeServer) -> None:
+def setup(server: PoeServer, jobs: JobManager) -> None:
     """Register ``poe/status`` (params: ``{objects?: bool}``)."""
 
     @server.feature(METHOD)
     def status(ls: PoeServer, params: Any) -> dict[str, Any]:
         wants_objects = getattr(params, "objects", None) is True
-        return counts(ls, objects=wants_objects)
+        return counts(ls, jobs, objects=wants_objects)

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from poe_lsp.core.endpoints import DEFAULT_BASE_URL, PROJECT_URL
 from poe_lsp.core.errors import ErrorKind, PoeError
 from poe_lsp.poe.ratelimit import RateLimiter
 from poe_lsp.poe.retrying import TextEvent, stream_with_retries
@@ -45,8 +46,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.poe.com/bot/"
-DEFAULT_REFERER = "https://github.com/poe-lsp/poe-lsp"
 _DETAIL_LIMIT = 160
 
 
@@ -180,7 +179,7 @@ class PoeClient:
         *,
         parameters: Mapping[str, Any] | None = None,
         app_title: str = "poe-lsp",
-        app_referer: str = DEFAULT_REFERER,
+        app_referer: str = PROJECT_URL,
         on_retry: Callable[[PoeError, float], None] | None = None,
         idle_timeout: float | None = None,
         attachments: Sequence[Uploaded] = (),
@@ -302,7 +301,7 @@ class PoeClient:
         bot: str,
         *,
         app_title: str = "poe-lsp",
-        app_referer: str = DEFAULT_REFERER,
+        app_referer: str = PROJECT_URL,
     ) -> tuple[bool, str]:
         """Ask ``bot`` for its settings (spends no points): ``(ok, one-line description)``."""
         if not self._api_key:

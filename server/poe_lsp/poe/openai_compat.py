@@ -23,10 +23,11 @@ import logging
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from poe_lsp.core.endpoints import DEFAULT_OPENAI_BASE_URL, PROJECT_URL
 from poe_lsp.core.errors import ErrorKind, PoeError
 from poe_lsp.core.settings import PARAMETERS_IGNORED_NOTE
 
-from .bot_protocol import DEFAULT_REFERER, TextEvent, parse_retry_after
+from .bot_protocol import TextEvent, parse_retry_after
 from .ratelimit import RateLimiter
 from .retrying import stream_with_retries
 
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_OPENAI_BASE_URL = "https://api.poe.com/v1"
 PARAMETERS_IGNORED = PARAMETERS_IGNORED_NOTE
 """The note the user gets (once) when parameters would have been sent."""
 
@@ -91,7 +91,7 @@ class OpenAIClient:
         *,
         parameters: Mapping[str, Any] | None = None,
         app_title: str = "poe-lsp",
-        app_referer: str = DEFAULT_REFERER,
+        app_referer: str = PROJECT_URL,
         on_retry: Callable[[PoeError, float], None] | None = None,
         idle_timeout: float | None = None,
         attachments: Sequence[Uploaded] = (),
@@ -144,6 +144,40 @@ class OpenAIClient:
         ) as events:
             async for event in events:
                 yield event
+
+    async def probe(
+        self,
+        bot: str,
+        *,
+        app_title: str = "poe-lsp",
+        app_referer: str = PROJECT_URL,
+    ) -> tuple[bool, str]:
+        """Whether the endpoint answers and lists ``bot`` (``GET <base>/models``).
+
+        The catalogue needs no key, so none is sent and no points are spent;
+        the key itself is first checked by a job.
+        """
+        if not self._api_key:
+            return False, PoeError(ErrorKind.NO_KEY, bot=bot).message
+        import httpx
+
+        await self.limiter.acquire()
+        headers = {"X-Title": app_title, "HTTP-Referer": app_referer}
+        try:
+            async with httpx.AsyncClient(timeout=self.connect_timeout) as client:
+                response = await client.get(f"{self.base_url}/models", headers=headers)
+        except httpx.HTTPError:
+            return False, PoeError(ErrorKind.UNREACHABLE, bot=bot, detail=self._host()).message
+        if response.status_code != 200:
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            return False, _status_error(response.status_code, retry_after, bot)[0].message
+        try:
+            listed = {str(m.get("id")) for m in response.json().get("data", [])}
+        except (ValueError, AttributeError):
+            return False, "answers, but its model list is not JSON (is this Poe's /v1?)"
+        if bot not in listed:
+            return False, PoeError(ErrorKind.UNKNOWN_BOT, bot=bot, detail="not listed").message
+        return True, "answers (HTTP 200) and lists the bot; the key is checked by the first job"
 
     def _classify(self, exc: Exception, bot: str, idle: float) -> tuple[PoeError, bool]:
         """The user-facing error for a failed attempt, and whether a retry may help."""

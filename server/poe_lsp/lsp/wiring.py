@@ -1,0 +1,29 @@
+"""Builds the language server and wires every feature into it.
+
+The only module that knows the whole server: :class:`~poe_lsp.lsp.server.PoeServer`
+holds shared state and client facts, each feature module registers its own
+handlers in ``setup(server, ...)`` and is handed what it needs here (the job
+manager most of them share), so features never import each other's state
+through the server and no import cycle can form.
+"""
+
+from __future__ import annotations
+
+from . import code_actions, commands, config, document, documents, fix, hover, status
+from .jobs import JobManager
+from .server import PoeServer
+
+
+def create_server() -> PoeServer:
+    """A server with every feature registered."""
+    server = PoeServer()
+    jobs = JobManager(server)
+    config.setup(server, jobs)
+    documents.setup(server, jobs)
+    commands.setup(server, jobs)
+    fix.setup(server, jobs)
+    document.setup(server, jobs)
+    code_actions.setup(server)
+    hover.setup(server)
+    status.setup(server, jobs)
+    return server
