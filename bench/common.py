@@ -14,10 +14,9 @@ from typing import Any
 
 import psutil
 
-from poe_lsp import fakepoe
-from poe_lsp.fakepoe import Event, FakePoe, _FakeBot, _Params
-
+import fakepoe
 from .client import LspProcess
+from fakepoe import Event, FakePoe, _FakeBot, _Params
 
 BENCH_KEY = "bench-key-never-sent-anywhere"
 ROOT = Path(__file__).resolve().parent.parent

@@ -30,9 +30,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from lsprotocol import types  # noqa: E402
 
-from poe_lsp.fakepoe import FakePoe  # noqa: E402
-
 from editor import TEST_KEY, Editor, capabilities, server_config  # noqa: E402
+from fakepoe import FakePoe  # noqa: E402
 
 SLOW = {"chunks": 30, "delay": 0.1}
 

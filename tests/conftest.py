@@ -12,9 +12,8 @@ from lsprotocol import types
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from poe_lsp.fakepoe import FakePoe
-
 from editor import TEST_KEY, Editor, capabilities, server_config
+from fakepoe import FakePoe
 
 CLIENTS = ["visual-studio-code", "neovim@v0.11.0"]
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from poe_lsp.fakepoe import FakePoe
-
 from editor import Editor
+from fakepoe import FakePoe
 
 SOURCE = """import math
 

@@ -10,11 +10,11 @@ from pygls.exceptions import JsonRpcException
 from poe_lsp.core.context import compose_prompt
 from poe_lsp.core.errors import ErrorKind, PoeError
 from poe_lsp.core.settings import Settings, SettingsReader
-from poe_lsp.fakepoe import FakePoe
 from poe_lsp.poe.attachments import FileToAttach, Uploader
 
 from conftest import MakeEditor
 from editor import TEST_KEY, Editor
+from fakepoe import FakePoe
 
 SOURCE = "import os\n\n\ndef add(a, b):\n    return a + b\n"
 BIG = "".join(f"value_{i} = {i}  # filler line\n" for i in range(400)) + SOURCE

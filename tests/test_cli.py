@@ -12,9 +12,9 @@ from typing import Any
 
 from poe_lsp import __version__
 from poe_lsp.core.settings import mask
-from poe_lsp.fakepoe import FakePoe
 
 from editor import TEST_KEY
+from fakepoe import FakePoe
 
 POE_LSP = str(Path(sys.executable).parent / "poe-lsp")
 

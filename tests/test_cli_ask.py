@@ -6,10 +6,10 @@ import asyncio
 import json
 from pathlib import Path
 
-from poe_lsp.fakepoe import DEFAULT_CODE, FakePoe
 from test_cli import POE_LSP, environment
 
 from editor import TEST_KEY
+from fakepoe import DEFAULT_CODE, FakePoe
 
 SOURCE = "import os\n\n\ndef add(a, b):\n    return a + b\n\n\nprint(add(1, 2))\n"
 

@@ -6,10 +6,9 @@ from typing import Any
 
 from lsprotocol import types
 
-from poe_lsp.fakepoe import DEFAULT_CODE, FakePoe
-
 from conftest import MakeEditor
 from editor import Editor
+from fakepoe import DEFAULT_CODE, FakePoe
 
 SOURCE = """def greet(name):
     print("hello " + name)

@@ -11,10 +11,9 @@ import pytest_asyncio
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from poe_lsp.fakepoe import FakePoe
-
 from conftest import CLIENTS, MakeEditor
 from editor import TEST_KEY, Editor, capabilities, server_config
+from fakepoe import FakePoe
 
 INVALID_PARAMS = -32602
 

@@ -13,7 +13,8 @@ import pytest
 
 from poe_lsp.cli.demo_bot import DEMO_KEY, classify
 from poe_lsp.core.prompts import DEFAULT_TEMPLATES
-from poe_lsp.fakepoe import FakePoe
+
+from fakepoe import FakePoe
 
 SECRET = "sk-demo-test-9f8e7d6c5b4a-never-shown"
 

@@ -6,10 +6,9 @@ from typing import Any
 
 import pytest
 
-from poe_lsp.fakepoe import FakePoe
-
 from conftest import MakeEditor
 from editor import Editor
+from fakepoe import FakePoe
 
 PYTHON = '''import math
 

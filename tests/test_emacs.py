@@ -48,7 +48,9 @@ def readme_block(heading: str, language: str) -> str:
 @pytest.fixture(scope="module")
 def fake_poe_url() -> Iterator[str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "poe_lsp.fakepoe", "--port", "0"], stdout=subprocess.PIPE, text=True
+        [sys.executable, str(Path(__file__).with_name("fakepoe.py")), "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None
     url = proc.stdout.readline().strip()

@@ -15,10 +15,9 @@ from typing import Any
 import pytest
 from lsprotocol import types
 
-from poe_lsp.fakepoe import FakePoe
-
 from conftest import MakeEditor
 from editor import Editor
+from fakepoe import FakePoe
 
 SOURCE = """def total(prices):
     t = 0

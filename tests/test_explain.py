@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from poe_lsp.fakepoe import FakePoe
-
 from conftest import MakeEditor
 from editor import Editor
+from fakepoe import FakePoe
 
 SOURCE = '''import math
 

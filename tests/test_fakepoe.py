@@ -7,12 +7,13 @@ import contextlib
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from poe_lsp.fakepoe import FakePoe
+from fakepoe import FakePoe
 
 
 @pytest.fixture
@@ -103,7 +104,7 @@ async def test_stopping_cuts_a_stalled_answer_and_the_bot_sees_it() -> None:
 
 def test_command_line_prints_its_url_first_and_serves() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "poe_lsp.fakepoe", "--port", "0"],
+        [sys.executable, str(Path(__file__).with_name("fakepoe.py")), "--port", "0"],
         stdout=subprocess.PIPE,
         text=True,
     )

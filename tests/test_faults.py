@@ -19,10 +19,10 @@ import pytest
 from lsprotocol import types
 
 from poe_lsp.core.settings import Settings, SettingsReader
-from poe_lsp.fakepoe import FakePoe
 
 from conftest import CLIENTS, MakeEditor
 from editor import TEST_KEY, Editor
+from fakepoe import FakePoe
 
 SOURCE = """import math
 

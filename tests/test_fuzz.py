@@ -28,11 +28,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pygls.exceptions import JsonRpcException
 
-from poe_lsp.fakepoe import FakePoe
 from test_security import RawLspSession, parse_frames
 
 from conftest import MakeEditor
 from editor import TEST_KEY, Editor
+from fakepoe import FakePoe
 
 SOURCE = """import os
 

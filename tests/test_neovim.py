@@ -4,7 +4,7 @@ server and the fake Poe.
 Each test starts a fresh headless Neovim (``nvim --embed --headless -u NONE``)
 driven through pynvim, loads the plugin the way the README's lazy.nvim spec
 does, and opens a Python file; ``poe-lsp`` is the venv's console script and
-talks to ``python -m poe_lsp.fakepoe`` over HTTP on 127.0.0.1.  The helpers
+talks to ``python tests/fakepoe.py`` over HTTP on 127.0.0.1.  The helpers
 in ``tests/neovim/poe_test.lua`` wait on the plugin's own events
 (``User PoeStream``/``PoeDone``, ``LspAttach``, ``LspProgress``).
 
@@ -53,7 +53,7 @@ SEL_END = SEL_START + len(SELECTION.encode())
 def fake_poe_url() -> Iterator[str]:
     """The fake Poe, standalone, as editors' tests use it."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "poe_lsp.fakepoe", "--port", "0"],
+        [sys.executable, str(Path(__file__).with_name("fakepoe.py")), "--port", "0"],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -6,11 +6,11 @@ import pytest
 
 from poe_lsp.core.errors import ErrorKind, PoeError
 from poe_lsp.core.settings import SettingsReader
-from poe_lsp.fakepoe import FakePoe
 from poe_lsp.poe.openai_compat import OpenAIClient
 
 from conftest import MakeEditor
 from editor import TEST_KEY
+from fakepoe import FakePoe
 
 SOURCE = "def add(a, b):\n    return a + b\n"
 

@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 from poe_lsp.core.errors import ErrorKind, PoeError
-from poe_lsp.fakepoe import FakePoe
 from poe_lsp.poe.bot_protocol import PoeClient, TextEvent, parse_retry_after
 from poe_lsp.poe.ratelimit import RateLimiter
+
+from fakepoe import FakePoe
 
 KEY = "sk-test-SECRET-0123456789abcdef"
 

@@ -6,10 +6,9 @@ import asyncio
 
 import pytest
 
-from poe_lsp.fakepoe import FakePoe
-
 from conftest import MakeEditor
 from editor import Editor
+from fakepoe import FakePoe
 
 SOURCE = """def greet(name):
     print("hello " + name)

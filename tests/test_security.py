@@ -21,10 +21,9 @@ from typing import Any
 
 import pytest
 
-from poe_lsp.fakepoe import FakePoe
-
 from conftest import MakeEditor
 from editor import TEST_KEY, Editor
+from fakepoe import FakePoe
 
 SOURCE = """def total(prices):
     t = 0

@@ -11,12 +11,14 @@ chunks so that the streaming can be seen.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from types import TracebackType
 
 import fastapi_poe as fp
 
 from poe_lsp.cli.loopback import LoopbackServer, make_bot_app
+from poe_lsp.core.prompts import SELECTION_END, SELECTION_START
 
 DEMO_BOT = "DemoBot"
 DEMO_KEY = "demo-placeholder-key"
@@ -106,10 +108,39 @@ def classify(prompt: str) -> str:
     return "explain"
 
 
+def selection_of(prompt: str) -> str | None:
+    """The selection a prompt carries between its markers, if it has one."""
+    start = prompt.find(SELECTION_START)
+    end = prompt.find(SELECTION_END, start + 1)
+    if start < 0 or end < 0:
+        return None
+    return prompt[start + len(SELECTION_START) : end].strip("\n")
+
+
+def generic_answer(prompt: str) -> str:
+    """An answer about code the demo bot does not know: honest about being a demo.
+
+    A refactor gives the selection back unchanged (so trying a client never
+    damages a file), an explanation describes its shape, a doc comment says
+    it came from the demo bot.
+    """
+    selection = selection_of(prompt)
+    if selection is None:
+        return UNKNOWN
+    action = classify(prompt)
+    if action == "refactor":
+        return f"The demo bot returns the selection unchanged:\n\n```\n{selection}\n```\n"
+    lines = selection.splitlines() or [""]
+    if action == "document":
+        return "Documentation written by the local demo bot of poe-lsp (not a real answer)."
+    first = lines[0].strip()[:80]
+    return f"### The selection ({len(lines)} lines)\n\nIt begins with `{first}`.\n\n{UNKNOWN}\n"
+
+
 def answer_for(prompt: str) -> str:
     """The demo bot's whole answer to ``prompt``."""
     if SAMPLE_FUNCTION not in prompt:
-        return UNKNOWN
+        return generic_answer(prompt)
     return {"explain": EXPLANATION, "refactor": REFACTOR, "document": DOCSTRING}[classify(prompt)]
 
 
@@ -135,9 +166,9 @@ class DemoBot(fp.PoeBot):
 class DemoPoe:
     """Serves :class:`DemoBot` on a free port of 127.0.0.1 while the ``async with`` lasts."""
 
-    def __init__(self, bot: DemoBot | None = None) -> None:
+    def __init__(self, bot: DemoBot | None = None, port: int = 0) -> None:
         self.bot = bot or DemoBot()
-        self.port = 0
+        self.port = port
         self._loopback: LoopbackServer | None = None
 
     @property
@@ -147,7 +178,7 @@ class DemoPoe:
 
     async def __aenter__(self) -> DemoPoe:
         app = make_bot_app([self.bot])
-        self._loopback = LoopbackServer(app, name="local demo bot")
+        self._loopback = LoopbackServer(app, port=self.port, name="local demo bot")
         self.port = await self._loopback.start()
         return self
 
@@ -160,3 +191,21 @@ class DemoPoe:
         if self._loopback is not None:
             await self._loopback.stop()
             self._loopback = None
+
+
+async def serve_forever(port: int) -> int:
+    """``poe-lsp demo --serve PORT``: serve the demo bot until interrupted.
+
+    For trying an editor client without a key: point the client's bot
+    endpoint at the printed URL and use the bot ``DemoBot`` (any key works).
+    """
+    async with DemoPoe(port=port) as poe:
+        print(f"The local demo bot {DEMO_BOT} answers at {poe.base_url}{DEMO_BOT}", flush=True)
+        print(
+            f"Point your editor at it: POE_LSP_BASE_URL={poe.base_url} "
+            f"POE_API_KEY={DEMO_KEY} and bot {DEMO_BOT}. Ctrl+C stops it.",
+            flush=True,
+        )
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.Event().wait()
+    return 0

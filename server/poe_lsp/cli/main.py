@@ -45,6 +45,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="log level (default: info with --log-file, warning otherwise)",
     )
     parser.add_argument("--bot", default=None, help="demo/check: the bot to use")
+    parser.add_argument(
+        "--serve",
+        type=int,
+        metavar="PORT",
+        default=None,
+        help="demo: only serve the local demo bot on 127.0.0.1:PORT (0: any free port), "
+        "for trying an editor client without a key",
+    )
     return parser
 
 
@@ -107,6 +115,13 @@ def main(argv: list[str] | None = None) -> None:
     setup_logging(args.log_file, level, secrets=[secret] if secret else [])
     if args.verb == "check":
         sys.exit(asyncio.run(check(args.bot)))
+    if args.verb == "demo" and args.serve is not None:
+        from .demo_bot import serve_forever
+
+        try:
+            sys.exit(asyncio.run(serve_forever(args.serve)))
+        except KeyboardInterrupt:
+            sys.exit(0)
     if args.verb == "demo":
         from .demo import run_demo
 

@@ -23,6 +23,8 @@ import { fileURLToPath } from "node:url";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const EXT = path.resolve(HERE, "../..");
 const TOOLS = path.join(EXT, ".test-tools");
+// The fake Poe is test support: it lives with the Python tests, not in the package.
+const FAKE_POE = path.resolve(EXT, "../../tests/fakepoe.py");
 const CODE_SERVER = path.join(TOOLS, "node_modules/.bin/code-server");
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 
@@ -69,7 +71,7 @@ async function waitFor(what, predicate, timeoutMs) {
 }
 
 function startFakePoe() {
-  const proc = spawn(PYTHON, ["-m", "poe_lsp.fakepoe", "--port", "0"], {
+  const proc = spawn(PYTHON, [FAKE_POE, "--port", "0"], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = new Promise((resolve, reject) => {

@@ -12,7 +12,7 @@ the ``parameters`` of the last user message, so one bot serves many tests::
         ...
         assert fake.requests[-1].parameters == {"answer": "42"}
 
-Run standalone (for editor tests) with ``python -m poe_lsp.fakepoe --port 0``:
+Run standalone (for editor tests) with ``python tests/fakepoe.py --port 0``:
 the first line on stdout is the base URL.
 """
 
@@ -777,8 +777,8 @@ async def _serve(host: str, port: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m poe_lsp.fakepoe --port N``: serve until killed, URL on stdout first."""
-    parser = argparse.ArgumentParser(prog="python -m poe_lsp.fakepoe", description=__doc__)
+    """``python tests/fakepoe.py --port N``: serve until killed, URL on stdout first."""
+    parser = argparse.ArgumentParser(prog="python tests/fakepoe.py", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     args = parser.parse_args(argv)
