@@ -52,6 +52,9 @@ step "Format: ruff format --check"
 step "Types: mypy (strict, configured in pyproject.toml)"
 "$BIN/mypy"
 
+step "Layers: lint-imports (the import-linter contracts in pyproject.toml)"
+(cd "$ROOT" && PATH="$BIN:$PATH" "$BIN/lint-imports" --no-cache)
+
 # -- 3. Tests --------------------------------------------------------------------
 
 step "Editors for the client tests: Neovim 0.11.4, Emacs + eglot (scripts/install-editors.sh)"
