@@ -89,7 +89,7 @@ class PrivateFileHandler(logging.FileHandler):
             # Only a regular file of the user's: never chmod /dev/null or someone else's file.
             if stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid() and st.st_mode & 0o077:
                 os.fchmod(fd, _PRIVATE_FILE)
-            return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+            return open(fd, "a", encoding=self.encoding, errors=self.errors)
         except BaseException:
             os.close(fd)
             raise
