@@ -46,6 +46,7 @@ async def make_editor(fake: FakePoe, log_file: Path, tmp_path: Path) -> AsyncIte
         workspace: dict[str, Any] | None = None,
         env: dict[str, str | None] | None = None,
         minimal_diff: bool | None = None,
+        log_level: str | None = None,
     ) -> Editor:
         server_env: dict[str, str | None] = {
             "POE_API_KEY": TEST_KEY,
@@ -54,6 +55,8 @@ async def make_editor(fake: FakePoe, log_file: Path, tmp_path: Path) -> AsyncIte
         }
         config = server_config(server_env)
         config.server_command += ["--log-file", str(log_file)]
+        if log_level:
+            config.server_command += ["--log-level", log_level]
         lsp_client = await config.start()
         if workspace is not None:
             lsp_client.set_configuration(workspace, section="poe")

@@ -395,6 +395,17 @@ class MalformedBot(_FakeBot):
         yield ServerSentEvent(data="this is {not json", event="text")
 
 
+class UnknownEventBot(_FakeBot):
+    """An event the bot protocol does not have, named ``event`` (one with a terminal
+    escape in it), then ``answer``: the name reaches fastapi-poe's error report."""
+
+    name = "UnknownEventBot"
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        yield ServerSentEvent(data="{}", event=p.text("event", "\x1b]0;owned\x07\x1b[2J"))
+        yield fp.PartialResponse(text=p.text("answer", "Answer after an unknown event."))
+
+
 class FastChunksBot(_FakeBot):
     """``count`` (200) tiny chunks ``"i "``, ``interval`` (0) seconds apart."""
 
@@ -443,6 +454,7 @@ BOT_CLASSES: tuple[type[_FakeBot], ...] = (
     BotThatRaises,
     StallBot,
     MalformedBot,
+    UnknownEventBot,
     FastChunksBot,
     RetryableErrorOnceBot,
 )
