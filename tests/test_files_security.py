@@ -24,11 +24,11 @@ from pathlib import Path
 
 import pytest
 
-from poe_lsp import startup
-from poe_lsp.fakepoe import FakePoe
+from poe_lsp.lsp import startup
 
 from conftest import MakeEditor
 from editor import TEST_KEY
+from fakepoe import FakePoe
 
 POE_LSP = str(Path(sys.executable).with_name("poe-lsp"))
 CACHE_NAME = f"attrs-code-{sys.implementation.cache_tag}.marshal"
