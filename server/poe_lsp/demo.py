@@ -16,7 +16,6 @@ from __future__ import annotations
 import ast
 import asyncio
 import contextlib
-import difflib
 import os
 import sys
 import tempfile
@@ -32,6 +31,7 @@ from pygls.lsp.client import LanguageClient
 
 from . import __version__
 from .settings import DEFAULT_BASE_URL, DEFAULT_BOT
+from .terminal import EscapedStream, escape, unified_diff
 from .textdoc import Document, Encoding, Pos
 
 SAMPLE = "inventory.py"
@@ -108,6 +108,8 @@ class Job:
     """What the demo client saw of one job."""
 
     printed: str = ""
+    out: EscapedStream = field(default_factory=lambda: EscapedStream(sys.stdout))
+    """The bot's text reaches the terminal escaped (see :mod:`poe_lsp.terminal`)."""
     done: asyncio.Future[dict[str, Any]] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -234,6 +236,7 @@ class DemoEditor:
                 "error": f"no complete answer within {timeout:.0f} s, so the demo cancelled it",
             }
         self._print_text(job, str(done.get("text", "")))
+        job.out.finish()
         if job.printed and not job.printed.endswith("\n"):
             print(flush=True)
         text = str(done.get("text", ""))
@@ -284,7 +287,7 @@ class DemoEditor:
         else:  # the bot replaced its answer (replace_response): start over
             new = "\n[the bot replaced its answer]\n" + text
         if new:
-            print(new, end="", flush=True)
+            job.out.write(new)
         job.printed = text
 
     def _on_message(self, _ls: LanguageClient, params: types.ShowMessageParams) -> None:
@@ -362,18 +365,6 @@ def function_lines(source: str, name: str) -> tuple[int, int]:
             first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
             return first - 1, node.end_lineno or node.lineno
     raise LookupError(f"the sample has no function {name!r}")
-
-
-def unified_diff(before: str, after: str, name: str) -> str:
-    """``before`` → ``after`` as a unified diff."""
-    return "".join(
-        difflib.unified_diff(
-            before.splitlines(keepends=True),
-            after.splitlines(keepends=True),
-            fromfile=f"a/{name}",
-            tofile=f"b/{name}",
-        )
-    )
 
 
 def _as_function(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
@@ -476,9 +467,12 @@ async def run_demo(bot: str | None) -> int:
                 await editor.start(target.env, target.bot)
                 return await _steps(editor, target)
             except Exception as exc:
-                print(f"\npoe-lsp demo: the language server session failed: {exc!r}", flush=True)
+                print(
+                    escape(f"\npoe-lsp demo: the language server session failed: {exc!r}"),
+                    flush=True,
+                )
                 for line in editor.stderr[-10:]:
-                    print(f"  server: {line}", file=sys.stderr)
+                    print(escape(f"  server: {line}"), file=sys.stderr)
                 return 1
             finally:
                 await editor.stop()
@@ -497,7 +491,7 @@ async def _steps(editor: DemoEditor, target: Backend) -> int:
         outcomes.append(outcome)
         if outcome.status != "done":
             failure = outcome.error or f"the {step.action} job ended as {outcome.status}"
-            print(f"\n{step.heading} {outcome.status}: {failure}", flush=True)
+            print(escape(f"\n{step.heading} {outcome.status}: {failure}"), flush=True)
             break
         if step.edits:
             print(
