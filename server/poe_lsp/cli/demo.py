@@ -16,7 +16,6 @@ from __future__ import annotations
 import ast
 import asyncio
 import contextlib
-import difflib
 import os
 import sys
 import tempfile
@@ -34,6 +33,8 @@ from poe_lsp import __version__
 from poe_lsp.core.endpoints import DEFAULT_BASE_URL
 from poe_lsp.core.settings import DEFAULT_BOT
 from poe_lsp.core.textdoc import Document, Encoding, Pos
+
+from .terminal import EscapedStream, escape, unified_diff
 
 SAMPLE = "inventory.py"
 """The bundled sample, in ``poe_lsp/cli/demo_files/``."""
@@ -109,6 +110,8 @@ class Job:
     """What the demo client saw of one job."""
 
     printed: str = ""
+    out: EscapedStream = field(default_factory=lambda: EscapedStream(sys.stdout))
+    """The bot's text reaches the terminal escaped (see :mod:`poe_lsp.terminal`)."""
     done: asyncio.Future[dict[str, Any]] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -235,6 +238,7 @@ class DemoEditor:
                 "error": f"no complete answer within {timeout:.0f} s, so the demo cancelled it",
             }
         self._print_text(job, str(done.get("text", "")))
+        job.out.finish()
         if job.printed and not job.printed.endswith("\n"):
             print(flush=True)
         text = str(done.get("text", ""))
@@ -285,7 +289,7 @@ class DemoEditor:
         else:  # the bot replaced its answer (replace_response): start over
             new = "\n[the bot replaced its answer]\n" + text
         if new:
-            print(new, end="", flush=True)
+            job.out.write(new)
         job.printed = text
 
     def _on_message(self, _ls: LanguageClient, params: types.ShowMessageParams) -> None:
@@ -365,18 +369,6 @@ def function_lines(source: str, name: str) -> tuple[int, int]:
     raise LookupError(f"the sample has no function {name!r}")
 
 
-def unified_diff(before: str, after: str, name: str) -> str:
-    """``before`` → ``after`` as a unified diff."""
-    return "".join(
-        difflib.unified_diff(
-            before.splitlines(keepends=True),
-            after.splitlines(keepends=True),
-            fromfile=f"a/{name}",
-            tofile=f"b/{name}",
-        )
-    )
-
-
 def _as_function(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     """pygls marks each handler with attributes, which a bound method cannot take."""
 
@@ -449,7 +441,7 @@ async def backend(bot: str | None) -> AsyncIterator[Backend]:
         )
         yield Backend(env=dict(os.environ), bot=name, local=False)
         return
-    from .demo_bot import DEMO_BOT, DEMO_KEY, DemoPoe
+    from poe_lsp.cli.demo_bot import DEMO_BOT, DEMO_KEY, DemoPoe
 
     print(
         "No POE_API_KEY set: using the built-in local demo bot on 127.0.0.1 "
@@ -468,7 +460,7 @@ async def run_demo(bot: str | None) -> int:
         with tempfile.TemporaryDirectory(prefix="poe-lsp-demo-") as tmp:
             root = Path(tmp)
             sample = root / SAMPLE
-            source = resources.files("poe_lsp.cli").joinpath("demo_files", SAMPLE)
+            source = resources.files("poe_lsp.cli.main").joinpath("demo_files", SAMPLE)
             sample.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
             print(f"Sample: {SAMPLE}, function {FUNCTION}() (a temporary copy in {root})")
             print(f"Server: {Path(sys.executable).name} -m poe_lsp, over stdio (LSP)")
@@ -477,9 +469,12 @@ async def run_demo(bot: str | None) -> int:
                 await editor.start(target.env, target.bot)
                 return await _steps(editor, target)
             except Exception as exc:
-                print(f"\npoe-lsp demo: the language server session failed: {exc!r}", flush=True)
+                print(
+                    escape(f"\npoe-lsp demo: the language server session failed: {exc!r}"),
+                    flush=True,
+                )
                 for line in editor.stderr[-10:]:
-                    print(f"  server: {line}", file=sys.stderr)
+                    print(escape(f"  server: {line}"), file=sys.stderr)
                 return 1
             finally:
                 await editor.stop()
@@ -498,7 +493,7 @@ async def _steps(editor: DemoEditor, target: Backend) -> int:
         outcomes.append(outcome)
         if outcome.status != "done":
             failure = outcome.error or f"the {step.action} job ended as {outcome.status}"
-            print(f"\n{step.heading} {outcome.status}: {failure}", flush=True)
+            print(escape(f"\n{step.heading} {outcome.status}: {failure}"), flush=True)
             break
         if step.edits:
             print(
