@@ -244,7 +244,7 @@ async def test_demo_and_check_help_describe_their_own_verb() -> None:
     for verb, about in (("demo", "bundled sample file"), ("check", "API key masked")):
         code, out, _ = await run(POE_LSP, verb, "--help")
         assert code == 0
-        assert out.startswith(f"usage: poe-lsp {verb} [-h] [--bot BOT]\n"), out
+        assert out.startswith(f"usage: poe-lsp {verb} [-h] [--bot BOT]"), out
         assert about in " ".join(out.split())
         assert "--tcp" not in out
 

@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
         "and ask the bot endpoint whether the bot answers (no points are spent). "
         "Exits 0 when a key is set and the bot answers, 1 otherwise.",
     )
+    for verb in (demo, check):
+        # SUPPRESS: an absent --bot after the verb keeps the one given before it.
+        _add_bot(verb, argparse.SUPPRESS)
     demo.add_argument(
         "--serve",
         type=int,
@@ -69,9 +72,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="only serve the local demo bot on 127.0.0.1:PORT (0: any free port), "
         "for trying an editor client without a key",
     )
-    for verb in (demo, check):
-        # SUPPRESS: an absent --bot after the verb keeps the one given before it.
-        _add_bot(verb, argparse.SUPPRESS)
     verbs.add_parser(
         "ask", help="one job from the command line (poe-lsp ask --help)", add_help=False
     )
