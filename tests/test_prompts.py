@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from poe_lsp.core.actions import ACTIONS
 from poe_lsp.core.prompts import (
-    ACTIONS,
     DEFAULT_REFACTOR_INSTRUCTION,
     DEFAULT_TEMPLATES,
     SELECTION_END,

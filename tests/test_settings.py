@@ -5,11 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from poe_lsp.core.actions import ACTIONS
+from poe_lsp.core.endpoints import DEFAULT_BASE_URL, DEFAULT_UPLOAD_URL, PROJECT_URL
 from poe_lsp.core.settings import (
-    ACTIONS,
-    DEFAULT_BASE_URL,
-    DEFAULT_UPLOAD_URL,
-    PROJECT_URL,
     Secrets,
     Settings,
     SettingsReader,
