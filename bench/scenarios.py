@@ -1,4 +1,5 @@
-"""The measurements.  Each returns a dict of named figures (see run.py for the table).
+"""The measurements.  Each returns a dict of named figures (see run.py for the table);
+time to first token has its own module (``first_token.py``).
 
 Every comparison (poe-lsp against a plain fastapi-poe client, against
 jedi-language-server, under load against idle) is made in the same call, with
@@ -12,7 +13,6 @@ import contextlib
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from .common import (
     server_env,
     summary,
 )
+from .plain import stream as plain_stream
 
 PEERS_VENV = ROOT / "bench" / ".venv-peers"
 JEDI_LS_VERSION = "0.47.0"
@@ -175,97 +176,18 @@ class JobWatch:
                 await self._changed.wait()
 
 
+def explain_small_file(server: LspProcess, bot: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    """Open SMALL_FILE; the ``poe.explain`` argument for its function, by ``bot``."""
+    uri = "file:///bench/small.py"
+    server.open(uri, SMALL_FILE)
+    return {"uri": uri, "range": lsp_range(3, 0, 6, 0), "bot": bot, "parameters": parameters}
+
+
 async def start_job(server: LspProcess, command: str, argument: dict[str, Any]) -> str:
     result = await server.request(
         "workspace/executeCommand", {"command": command, "arguments": [argument]}
     )
     return str(result["jobId"])
-
-
-def _query(prompt: str, parameters: dict[str, Any]) -> Any:
-    import fastapi_poe as fp
-    import fastapi_poe.client
-
-    return fp.QueryRequest(
-        version=fastapi_poe.client.PROTOCOL_VERSION,
-        type="query",
-        query=[
-            fp.ProtocolMessage(
-                role="user", content=prompt, parameters=parameters, message_id=str(uuid.uuid4())
-            )
-        ],
-        user_id=str(uuid.uuid4()),
-        conversation_id=str(uuid.uuid4()),
-        message_id=str(uuid.uuid4()),
-    )
-
-
-def _plain_stream(
-    session: httpx.AsyncClient, fake: BenchPoe, bot: str, prompt: str, params: dict[str, Any]
-) -> Any:
-    """fastapi_poe.stream_request as a plain client uses it."""
-    import fastapi_poe as fp
-
-    return fp.stream_request(
-        _query(prompt, params),
-        bot,
-        BENCH_KEY,
-        base_url=fake.base_url,
-        session=session,
-        num_tries=1,
-        on_error=lambda e, m: None,
-    )
-
-
-async def _plain_first_token(
-    session: httpx.AsyncClient, fake: BenchPoe, prompt: str, params: dict[str, Any]
-) -> float:
-    started = time.perf_counter()
-    first = 0.0
-    async with contextlib.aclosing(_plain_stream(session, fake, "ExplainBot", prompt, params)) as s:
-        async for message in s:
-            if message.text and not first:
-                first = time.perf_counter() - started
-    return first
-
-
-# ----------------------------------------------------------------------------- first token
-
-
-async def first_token(reps: int) -> dict[str, Any]:
-    """executeCommand → first poe/stream, against fastapi_poe.stream_request, interleaved."""
-    params = {"answer": "Hello from the bench.", "chunk_size": 0}
-    ours: list[float] = []
-    plain: list[float] = []
-    async with BenchPoe() as fake, poe_lsp(fake) as server:
-        watch = JobWatch(server)
-        uri = "file:///bench/small.py"
-        server.open(uri, SMALL_FILE)
-        argument = {
-            "uri": uri,
-            "range": lsp_range(3, 0, 6, 0),
-            "bot": "ExplainBot",
-            "parameters": params,
-        }
-        async with httpx.AsyncClient(timeout=30) as session:
-            prompt = ""
-            for i in range(reps + 2):  # two warm-ups: imports, connections
-                future = watch.expect_first_stream()
-                sent = time.perf_counter()
-                job = await start_job(server, "poe.explain", argument)
-                first = await asyncio.wait_for(future, 30)
-                await watch.wait_done([job])
-                prompt = prompt or fake.requests[-1].prompt
-                plain_t = await _plain_first_token(session, fake, prompt, params)
-                if i >= 2:
-                    ours.append(first - sent)
-                    plain.append(plain_t)
-    added = [a - b for a, b in zip(ours, plain, strict=True)]
-    return {
-        "ttft_ms": summary(ours, 1000),
-        "ttft_plain_ms": summary(plain, 1000),
-        "ttft_added_ms": summary(added, 1000),
-    }
 
 
 # ----------------------------------------------------------------------------- cancellation
@@ -278,14 +200,7 @@ async def cancellation(reps: int) -> dict[str, Any]:
     plain: list[float] = []
     async with BenchPoe() as fake, poe_lsp(fake) as server:
         watch = JobWatch(server)
-        uri = "file:///bench/small.py"
-        server.open(uri, SMALL_FILE)
-        argument = {
-            "uri": uri,
-            "range": lsp_range(3, 0, 6, 0),
-            "bot": "SlowBot",
-            "parameters": params,
-        }
+        argument = explain_small_file(server, "SlowBot", params)
         async with httpx.AsyncClient(timeout=30) as session:
             for i in range(reps + 1):
                 future = watch.expect_first_stream()
@@ -307,7 +222,7 @@ async def cancellation(reps: int) -> dict[str, Any]:
 
                 async def consume(first: asyncio.Event = first) -> None:
                     async with contextlib.aclosing(
-                        _plain_stream(session, fake, "SlowBot", "x", params)
+                        plain_stream(session, fake.base_url, BENCH_KEY, "SlowBot", "x", params)
                     ) as s:
                         async for _ in s:
                             first.set()
@@ -351,15 +266,7 @@ async def streaming(reps: int, seconds: float, rate: float = 1000.0) -> dict[str
     bot_rate: list[float] = []
     async with BenchPoe() as fake, poe_lsp(fake) as server:
         watch = JobWatch(server)
-        uri = "file:///bench/small.py"
-        server.open(uri, SMALL_FILE)
-        params = {"rate": rate, "seconds": seconds}
-        argument = {
-            "uri": uri,
-            "range": lsp_range(3, 0, 6, 0),
-            "bot": "PacedBot",
-            "parameters": params,
-        }
+        argument = explain_small_file(server, "PacedBot", {"rate": rate, "seconds": seconds})
         # Warm up: the Poe client's imports and connection are not part of the figure.
         warm = await start_job(
             server, "poe.explain", {**argument, "parameters": {"rate": 100, "seconds": 0.1}}
