@@ -467,6 +467,7 @@ RAW_CASES: dict[str, tuple[bytes, int | None]] = {
         None,
     ),
     "garbage-before-a-header": (b"\x00\xffgarbage without a line break", None),
+    "megabytes-of-garbage-before-a-header": (b"x" * (3 * 1024 * 1024), None),
     "garbage-lines": (b"hello\r\nworld\r\n\r\n", None),
     "lowercase-header-and-content-type": (
         b"content-length: 2\r\nContent-Type: application/json\r\n\r\n{}",
