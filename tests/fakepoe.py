@@ -52,6 +52,8 @@ class RecordedRequest:
     bot: str
     headers: dict[str, str]
     messages: list[dict[str, Any]]
+    peer: str = ""
+    """The client's address and port: one per TCP connection."""
 
     @property
     def _last_user(self) -> dict[str, Any]:
@@ -656,7 +658,8 @@ class FakePoe:
 
     def _record(self, bot: str, request: Request, messages: list[dict[str, Any]]) -> None:
         headers = {k.lower(): v for k, v in request.headers.items()}
-        self.requests.append(RecordedRequest(bot, headers, messages))
+        peer = f"{request.client.host}:{request.client.port}" if request.client else ""
+        self.requests.append(RecordedRequest(bot, headers, messages, peer))
         self._notify()
 
     def _note_disconnect(self, bot: str) -> None:

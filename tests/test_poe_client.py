@@ -361,6 +361,20 @@ async def test_leaving_the_loop_early_closes_the_upstream_stream(
     await fake.wait_disconnect("StallBot", timeout=2.0)
 
 
+# -- one connection serves one answer after another -----------------------------------------
+
+
+async def test_answers_one_after_another_share_one_connection(
+    client: PoeClient, fake: FakePoe
+) -> None:
+    # fastapi-poe stops reading at the "done" event; unless the rest of the
+    # response is read, each answer pays a new TCP (and, with Poe, TLS) handshake.
+    for n in range(3):
+        assert await collect(client, "ExplainBot", parameters={"answer": f"answer {n}"})
+    assert [r.bot for r in fake.requests] == ["ExplainBot"] * 3
+    assert len({r.peer for r in fake.requests}) == 1
+
+
 # -- the key stays secret ----------------------------------------------------------------------
 
 

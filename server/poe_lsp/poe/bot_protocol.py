@@ -13,6 +13,10 @@ library leaves to its caller (see NOTES.md):
   :class:`~poe_lsp.poe.ratelimit.RateLimiter` in a request hook.
 * closing the stream (cancel, or leaving the ``async for`` early) closes the
   upstream HTTP response at once.
+* fastapi-poe stops reading at the ``done`` event, just before the response
+  ends, so httpx drops the connection and every request paid a new TCP (and
+  TLS) handshake; :class:`_FinishingStream` reads those last bytes, so the
+  connection serves the next request.
 
 The API key goes into the Authorization header and nowhere else: not into
 messages, details, exceptions or log lines.
@@ -20,14 +24,16 @@ messages, details, exceptions or log lines.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import email.utils
 import json
 import logging
+import re
 import time
 import uuid
-from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -46,6 +52,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _DETAIL_LIMIT = 160
+KEEPALIVE_SECONDS = 30.0
+"""How long an idle connection to Poe is kept for the next request (httpx: 5 s)."""
+FINISH_SECONDS = 0.05
+"""How long the end of a response is awaited after its ``done`` event."""
+_DONE_EVENT = re.compile(rb"event: ?done\r?\n")
 
 
 class _Attempt:
@@ -127,6 +138,7 @@ class PoeClient(RetryPolicy):
                 connect=self.connect_timeout, read=self.idle_timeout, write=30.0, pool=60.0
             ),
             event_hooks={"request": [self._before_request], "response": [self._on_response]},
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS),
         )
 
     async def aclose(self) -> None:
@@ -151,6 +163,8 @@ class PoeClient(RetryPolicy):
         if record is not None and record.status is None:
             record.status = response.status_code
             record.retry_after = parse_retry_after(response.headers.get("retry-after"))
+            if isinstance(response.stream, httpx.AsyncByteStream):
+                response.stream = _FinishingStream(response.stream)
 
     # -- streaming -------------------------------------------------------------------
 
@@ -311,6 +325,36 @@ class PoeClient(RetryPolicy):
         retry_after = parse_retry_after(response.headers.get("retry-after"))
         error, _ = _status_error(response.status_code, retry_after, bot)
         return False, error.message
+
+
+class _FinishingStream(httpx.AsyncByteStream):
+    """A response body that, closed after its ``done`` event, first reads the
+    response to its end (briefly), so that httpx keeps the connection.
+
+    Closed before ``done`` (a cancelled job, a failure) it closes at once,
+    which closes the connection and tells the bot to stop.
+    """
+
+    def __init__(self, inner: httpx.AsyncByteStream) -> None:
+        self._inner = inner
+        self._chunks: AsyncIterator[bytes] | None = None
+        self._tail = b""
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        self._chunks = self._inner.__aiter__()
+        async for chunk in self._chunks:
+            self._tail = (self._tail + chunk)[-64:]
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            if self._chunks is not None and _DONE_EVENT.search(self._tail):
+                with contextlib.suppress(Exception):  # the end did not come: drop it
+                    async with asyncio.timeout(FINISH_SECONDS):
+                        async for _ in self._chunks:
+                            pass
+        finally:
+            await self._inner.aclose()
 
 
 def _to_event(message: Any) -> TextEvent | None:
