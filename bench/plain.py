@@ -21,9 +21,13 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncGenerator, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+"""Where ``python -m bench.plain`` finds the ``bench`` package."""
 
 
 def query(prompt: str, parameters: dict[str, Any]) -> Any:
@@ -99,6 +103,7 @@ class PlainProcess:
             self.key,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
+            cwd=ROOT,
         )
         await self._line("ready")
 
