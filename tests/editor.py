@@ -317,6 +317,21 @@ class Editor:
         return "\n".join(parts)
 
 
+def on_each(editor: Editor, method: str) -> asyncio.Event:
+    """An event set each time the editor has handled a ``method`` message from the server."""
+    arrived = asyncio.Event()
+    features = editor.client.protocol.fm.features
+    handle = features[method]
+
+    def handled(params: Any) -> Any:
+        result = handle(params)
+        arrived.set()
+        return result
+
+    features[method] = handled
+    return arrived
+
+
 def _plain(params: Any) -> dict[str, Any]:
     """pygls hands custom notifications over as nested namedtuples."""
     value = _plain_value(params)

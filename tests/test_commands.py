@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 from conftest import CLIENTS, MakeEditor
-from editor import TEST_KEY, Editor, capabilities, server_config
+from editor import TEST_KEY, Editor, capabilities, on_each, server_config
 from fakepoe import FakePoe
 
 INVALID_PARAMS = -32602
@@ -280,6 +281,7 @@ async def test_cancel_without_job_id_cancels_every_running_job_once(
 
 
 async def test_cancelling_the_progress_cancels_the_job(editor: Editor, fake: FakePoe) -> None:
+    progress = on_each(editor, types.PROGRESS)
     uri = editor.open("shop.py", SOURCE)
     job_id = await editor.start(
         "poe.explain",
@@ -291,13 +293,20 @@ async def test_cancelling_the_progress_cancels_the_job(editor: Editor, fake: Fak
         },
     )
     await fake.wait_request("SlowBot")
-    # The progress began before the request was sent; a round trip makes sure it arrived.
-    await editor.command("poe.listBots", {})
-    (token,) = [
-        token
-        for token, reports in editor.client.progress_reports.items()
-        if any(r.kind == "begin" for r in reports)
-    ]
+
+    def begun() -> list[str | int]:
+        return [
+            token
+            for token, reports in editor.client.progress_reports.items()
+            if any(r.kind == "begin" for r in reports)
+        ]
+
+    # The progress begins while the answer is on its way, not before the request.
+    async with asyncio.timeout(10):
+        while not begun():
+            progress.clear()
+            await progress.wait()
+    (token,) = begun()
     editor.client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=token))
     done = await editor.done(job_id)
     assert done["status"] == "cancelled"
@@ -305,6 +314,34 @@ async def test_cancelling_the_progress_cancels_the_job(editor: Editor, fake: Fak
     await fake.wait_disconnect("SlowBot")
     ends = [r for r in editor.client.progress_reports[token] if r.kind == "end"]
     assert len(ends) == 1
+
+
+async def test_the_answer_does_not_wait_for_the_editor_to_create_the_progress(
+    editor: Editor,
+) -> None:
+    # Creating a progress token is a round trip to the editor: the answer streams
+    # while the editor has not answered yet, and the job ends once it has.
+    features = editor.client.protocol.fm.features
+    create = features[types.WINDOW_WORK_DONE_PROGRESS_CREATE]
+    answer = asyncio.Event()
+
+    async def slow_create(params: types.WorkDoneProgressCreateParams) -> None:
+        await answer.wait()
+        create(params)
+
+    features[types.WINDOW_WORK_DONE_PROGRESS_CREATE] = slow_create
+    streamed = on_each(editor, "poe/stream")
+    uri = editor.open("shop.py", SOURCE)
+    job_id = await editor.start(
+        "poe.explain", {"uri": uri, "range": SELECTION, "bot": "ExplainBot"}
+    )
+    await asyncio.wait_for(streamed.wait(), 10)
+    assert editor.jobs[job_id].streams
+    answer.set()
+    done = await editor.done(job_id)
+    assert done["status"] == "done"
+    kinds = [r.kind for r in editor.client.progress_reports[f"poe-{job_id}"]]
+    assert kinds[0] == "begin" and kinds[-1] == "end"
 
 
 async def test_a_client_work_done_token_is_used_for_the_progress(editor: Editor) -> None:

@@ -14,7 +14,7 @@ import pytest
 from lsprotocol import types
 
 from conftest import MakeEditor
-from editor import Editor
+from editor import Editor, on_each
 from fakepoe import FakePoe
 
 SOURCE = """def total(prices):
@@ -48,21 +48,6 @@ def refactor_argument(editor: Editor, uri: str, bot: str | None = None) -> dict[
 
 def requests_to(fake: FakePoe, bot: str) -> int:
     return len([r for r in fake.requests if r.bot == bot])
-
-
-def on_each(editor: Editor, method: str) -> asyncio.Event:
-    """An event set each time the editor has handled a ``method`` message from the server."""
-    arrived = asyncio.Event()
-    features = editor.client.protocol.fm.features
-    handle = features[method]
-
-    def handled(params: Any) -> Any:
-        result = handle(params)
-        arrived.set()
-        return result
-
-    features[method] = handled
-    return arrived
 
 
 def hold_consent_answers(editor: Editor) -> tuple[asyncio.Event, asyncio.Event]:

@@ -45,6 +45,8 @@ STREAM_INTERVAL = 0.051
 """Seconds between two ``poe/stream`` notifications of one job (at most 20 a second)."""
 PROGRESS_TAIL = 80
 """Characters of the streamed text shown in a progress report."""
+PROGRESS_DELAY = 0.05
+"""Seconds a job waits for its first chunk before it creates its progress token."""
 
 _ids = itertools.count(1)
 
@@ -78,6 +80,14 @@ class Job:
     id: str = field(default_factory=lambda: f"poe-{next(_ids)}-{uuid.uuid4().hex[:8]}")
     text: str = ""
     sent_text: str = ""
+    notified_at: float = -1.0
+    """When the last ``poe/stream`` went out (``time.monotonic()``)."""
+    answering: asyncio.Future[None] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+    """Resolved when the first text arrives."""
+    notice: str | None = None
+    """The latest retry notice (a progress that begins after it begins with it)."""
     status: Status | None = None
     error: str | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -118,7 +128,10 @@ class JobManager:
         else:
             job.region = self.server.hovers.follow(spec.uri, spec.span)
         self.running[job.id] = job
-        self.server.run_task(self._run(job), f"job {job.id}")
+        # The request to Poe goes out first; the reply, the progress and the
+        # notifications follow while it is on its way.
+        job.stream_task = asyncio.get_running_loop().create_task(self._stream(job))
+        self.server.run_task(self._run(job, job.stream_task), f"job {job.id}")
         return job
 
     @property
@@ -161,10 +174,9 @@ class JobManager:
 
     # -- the life of a job -------------------------------------------------------------
 
-    async def _run(self, job: Job) -> None:
+    async def _run(self, job: Job, streaming: asyncio.Task[None]) -> None:
         spec = job.spec
         started = time.perf_counter()
-        await self._begin_progress(job)
         publisher = self.server.run_task(self._publish(job), f"publish {job.id}")
         writer_task = (
             self.server.run_task(job.writer.run(), f"edits {job.id}") if job.writer else None
@@ -172,10 +184,16 @@ class JobManager:
         stream = outcome.Outcome("done")
         conflict: PoeError | None = None
         try:
-            job.stream_task = asyncio.get_running_loop().create_task(self._stream(job))
-            await asyncio.wait([job.stream_task])
-            cancelled = job.stream_task.cancelled()
-            exc = None if cancelled else job.stream_task.exception()
+            if spec.work_done_token is None:
+                # Creating a progress token is a round trip to the client; in flight
+                # while the first chunk comes back, it would delay it.  So the
+                # answer does not wait for it, and it waits for the first chunk
+                # (or PROGRESS_DELAY: a delay no one sees).  Reports wait for it.
+                await asyncio.wait([streaming, job.answering], timeout=PROGRESS_DELAY)
+            await self._begin_progress(job)
+            await asyncio.wait([streaming])
+            cancelled = streaming.cancelled()
+            exc = None if cancelled else streaming.exception()
             stream = outcome.of_stream(spec.bot, cancelled=cancelled, exc=exc)
             if job.writer is not None:
                 conflict = job.writer.conflict_error
@@ -221,9 +239,14 @@ class JobManager:
             nonlocal told
             notice = f"{err.message} Retrying in {delay:.0f} s…"
             log.info("%s: %s", job.id, notice)
+            job.notice = notice
             if job.progress_token is not None:
                 self._report(job, notice)
-            elif not told and err.kind is ErrorKind.RATE_LIMITED:
+            elif (
+                not self.server.supports_progress()
+                and not told
+                and err.kind is ErrorKind.RATE_LIMITED
+            ):
                 told = True
                 self.server.show(types.MessageType.Info, f"poe-lsp: {notice}")
 
@@ -245,6 +268,10 @@ class JobManager:
         async with contextlib.aclosing(answers) as stream:
             async for text in stream:
                 job.text = text
+                if text and not job.answering.done():
+                    # The first chunk goes out now, not after a switch to the publisher.
+                    self._notify_stream(job)
+                    job.answering.set_result(None)
                 job.changed.set()
                 if job.writer is not None:
                     job.writer.wake()
@@ -296,17 +323,15 @@ class JobManager:
 
     async def _publish(self, job: Job) -> None:
         """Send ``poe/stream`` and progress reports, at most 20 a second."""
-        last = -1.0
         while True:
             await job.changed.wait()
             job.changed.clear()
-            wait = last + STREAM_INTERVAL - time.monotonic()
+            wait = job.notified_at + STREAM_INTERVAL - time.monotonic()
             if wait > 0 and not job.finished:
                 await asyncio.sleep(wait)
                 job.changed.clear()
             if job.text != job.sent_text:
                 self._notify_stream(job)
-                last = time.monotonic()
             if job.finished:
                 return
 
@@ -346,6 +371,7 @@ class JobManager:
         self.server.protocol.notify(
             "poe/stream", {**self._payload(job), "delta": delta, "text": text}
         )
+        job.notified_at = time.monotonic()
         tail = " ".join(text[-PROGRESS_TAIL:].split())
         self._report(job, tail)
 
@@ -367,7 +393,9 @@ class JobManager:
         server.work_done_progress.begin(
             token,
             types.WorkDoneProgressBegin(
-                title=job.spec.title, cancellable=True, message=f"waiting for {job.spec.bot}…"
+                title=job.spec.title,
+                cancellable=True,
+                message=job.notice or f"waiting for {job.spec.bot}…",
             ),
         )
         future = server.work_done_progress.tokens.get(token)
