@@ -343,7 +343,7 @@ class _FinishingStream(httpx.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         self._chunks = self._inner.__aiter__()
         async for chunk in self._chunks:
-            self._tail = (self._tail + chunk)[-64:]
+            self._tail = (self._tail + chunk[-64:])[-64:]
             yield chunk
 
     async def aclose(self) -> None:
