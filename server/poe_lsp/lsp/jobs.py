@@ -128,9 +128,11 @@ class JobManager:
         else:
             job.region = self.server.hovers.follow(spec.uri, spec.span)
         self.running[job.id] = job
-        # The request to Poe goes out first; the reply, the progress and the
-        # notifications follow while it is on its way.
-        job.stream_task = asyncio.get_running_loop().create_task(self._stream(job))
+        # The request to Poe goes out right after the command's reply; the progress
+        # and the notifications follow while it is on its way.
+        replied = asyncio.Event()
+        self.server.after_reply(replied.set)
+        job.stream_task = asyncio.get_running_loop().create_task(self._stream(job, replied))
         self.server.run_task(self._run(job, job.stream_task), f"job {job.id}")
         return job
 
@@ -227,7 +229,8 @@ class JobManager:
             )
             self._deliver(job, error)
 
-    async def _stream(self, job: Job) -> None:
+    async def _stream(self, job: Job, replied: asyncio.Event) -> None:
+        await replied.wait()
         spec = job.spec
         if not await self._allowed(spec.bot):
             raise PoeError(ErrorKind.NOT_ALLOWED, bot=spec.bot)

@@ -203,6 +203,17 @@ class PoeServer(LanguageServer):
 
     # -- background tasks ---------------------------------------------------------
 
+    def after_reply(self, action: Callable[[], Any]) -> None:
+        """Call ``action`` once the reply to the request being handled is sent
+        (at once outside a request)."""
+        msg_id = self.protocol.msg_id
+        future = None if msg_id is None else self.protocol._request_futures.get(msg_id)
+        if future is None or future.done():
+            action()
+        else:
+            # Done callbacks run in order: pygls's own, which sends the reply, first.
+            future.add_done_callback(lambda _: action())
+
     def run_task(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Start a background task, keep a reference and log its failure."""
         task = asyncio.get_running_loop().create_task(coro, name=name)
