@@ -204,8 +204,8 @@ class PoeServer(LanguageServer):
     # -- background tasks ---------------------------------------------------------
 
     def after_reply(self, action: Callable[[], Any]) -> None:
-        """Call ``action`` once the reply to the request being handled is sent
-        (at once outside a request)."""
+        """From a request's handler: call ``action`` once that request's reply is
+        sent (at once if it has been, or if there is no request)."""
         msg_id = self.protocol.msg_id
         future = None if msg_id is None else self.protocol._request_futures.get(msg_id)
         if future is None or future.done():
