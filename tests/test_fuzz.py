@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pygls.exceptions import JsonRpcException
@@ -33,6 +34,9 @@ from test_security import RawLspSession, parse_frames
 from conftest import MakeEditor
 from editor import TEST_KEY, Editor
 from fakepoe import FakePoe
+
+# These tests are about streamed edits against random user typing, not review proposals.
+pytestmark = pytest.mark.edits_mode("stream")
 
 SOURCE = """import os
 
