@@ -208,6 +208,82 @@ def test_q_closes_the_float_and_it_reopens_without_asking_again(start: Start, sa
     assert lua(nvim, "return T.wait_done(2).status") == "done"
 
 
+def test_q_in_the_code_window_closes_the_float_then_records_macros_again(
+    start: Start, sample: Path
+) -> None:
+    nvim = start(bots(explain=("ExplainBot", {"answer": "Adds two numbers."})))
+    open_sample(nvim, sample)
+    code_window = lua(nvim, "return vim.api.nvim_get_current_win()")
+    lua(nvim, "vim.cmd('1,3Poe explain')")
+    lua(nvim, "T.wait_done(1)")
+    assert lua(nvim, "return T.float().footer") == " q closes "
+    assert lua(nvim, "return vim.api.nvim_get_current_win()") == code_window
+
+    # The user types q where the cursor is: in the code, not in the float.
+    lua(nvim, "T.keys('q')")
+    assert lua(nvim, "return T.float()") is None
+    assert lua(nvim, "return vim.fn.reg_recording()") == "", "q started a macro"
+    # With the float closed, q is Neovim's own again.
+    lua(nvim, "T.keys('qa')")
+    assert lua(nvim, "return vim.fn.reg_recording()") == "a"
+    lua(nvim, "T.keys('q')")
+    assert lua(nvim, "return vim.fn.reg_recording()") == ""
+
+
+def test_a_users_own_q_mapping_comes_back_however_the_float_closes(
+    start: Start, sample: Path
+) -> None:
+    nvim = start(bots(explain=("ExplainBot", {"answer": "Adds two numbers."})))
+    open_sample(nvim, sample)
+    lua(
+        nvim,
+        "vim.keymap.set('n', 'q', function() vim.g.mine = (vim.g.mine or 0) + 1 end, "
+        "{ buffer = 0, desc = 'my q' })",
+    )
+    lua(nvim, "vim.cmd('1,3Poe explain')")
+    lua(nvim, "T.wait_done(1)")
+
+    lua(nvim, "T.keys('q')")
+    assert lua(nvim, "return T.float()") is None
+    assert lua(nvim, "return vim.g.mine") is None, "q closed the float, not the user's mapping"
+    lua(nvim, "T.keys('q')")
+    assert lua(nvim, "return vim.g.mine") == 1, "the user's q is back"
+
+    # Closed from inside the float with :close, the user's q is back too.
+    lua(nvim, "vim.cmd('Poe last')")
+    lua(nvim, "vim.api.nvim_set_current_win((require('poe.float').current()))")
+    lua(nvim, "vim.cmd('close')")
+    assert lua(nvim, "return T.float()") is None
+    lua(nvim, "T.keys('q')")
+    assert lua(nvim, "return vim.g.mine") == 2
+
+
+def test_the_float_shows_markdown_rendered_without_its_markers(start: Start, sample: Path) -> None:
+    answer = (
+        "## What it does\n\nAdds **two** numbers.\n\n"
+        "```python\nadd(1, 2)  # 3\n```\n\n# Returns\n\nThe total."
+    )
+    nvim = start(bots(explain=("ExplainBot", {"answer": answer})))
+    open_sample(nvim, sample)
+    lua(nvim, "vim.cmd('1,3Poe explain')")
+    lua(nvim, "T.wait_done(1)")
+
+    rows, attrs = lua(nvim, "return { T.screen() }")
+    screen = "\n".join(rows)
+    shown_lines = ("What it does", "Adds two numbers.", "add(1, 2)  # 3", "Returns", "The total.")
+    for shown in (f"│{line} " for line in shown_lines):
+        assert shown in screen, f"{shown!r} is not on the screen:\n{screen}"
+    for raw in ("##", "# Returns", "**", "```"):
+        assert raw not in screen, f"raw Markdown {raw!r} is on the screen:\n{screen}"
+    # Headings look different from the text under them.
+    heading = next(i for i, row in enumerate(rows) if "│What it does" in row)
+    body = next(i for i, row in enumerate(rows) if "│Adds two" in row)
+    column = rows[heading].index("│What") + 1
+    assert attrs[heading][column] != attrs[body][column]
+    # The buffer keeps the bot's Markdown: a yank gives what it wrote.
+    assert lua(nvim, "return T.float().text") == answer
+
+
 # -- refactor and undo --------------------------------------------------------------
 
 
