@@ -435,6 +435,21 @@ def test_a_failing_bot_shows_one_error_notification(start: Start, sample: Path) 
     assert "poe-lsp:" not in nvim.command_output("messages")
 
 
+def test_an_unknown_bot_error_tells_a_neovim_user_what_to_change(
+    start: Start, sample: Path
+) -> None:
+    nvim = start(bots(explain=("Status404", {})))
+    open_sample(nvim, sample)
+    lua(nvim, "vim.cmd('1,3Poe explain')")
+    assert lua(nvim, "return T.wait_done(1).status") == "failed"
+    notes = lua(nvim, "return T.wait_notify(1)")
+    assert len(notes) == 1, notes
+    message = notes[0]["msg"]
+    assert message.startswith("Poe has no bot named 'Status404'."), message
+    assert "Neovim: :Poe bot" in message
+    assert "poe.bot" not in message, "VS Code's setting name means nothing in Neovim"
+
+
 # -- commands, bots, health ---------------------------------------------------------
 
 
