@@ -488,6 +488,18 @@ def test_bot_is_picked_from_the_server_list_per_buffer_or_globally(
     assert lua(nvim, "return T.wait_done(1).bot") == "ExplainBot"
 
 
+def test_a_typed_bot_that_cannot_be_a_name_is_refused(start: Start, sample: Path) -> None:
+    nvim = start({"bot": "ExplainBot"})
+    open_sample(nvim, sample)
+    lua(nvim, "vim.cmd('Poe bot ../other?x=1')")
+    notes = lua(nvim, "return T.wait_notify(1, 0)")
+    assert notes[0]["level"] == lua(nvim, "return vim.log.levels.ERROR")
+    assert notes[0]["msg"].startswith('"../other?x=1" is not a bot name: letters, digits')
+    assert lua(nvim, "return vim.g.poe_bot") is None
+    lua(nvim, "vim.cmd('Poe bot Claude-Sonnet-4.5')")
+    assert lua(nvim, "return vim.g.poe_bot") == "Claude-Sonnet-4.5"
+
+
 def test_ask_streams_its_answer_into_the_float(start: Start, sample: Path) -> None:
     nvim = start(bots(ask=("ExplainBot", {"answer": "It returns a greeting."})))
     open_sample(nvim, sample)

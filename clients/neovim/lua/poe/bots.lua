@@ -13,6 +13,17 @@ end
 
 local LIST_BOTS = { command = 'poe.listBots', arguments = { vim.empty_dict() } }
 
+local NAME_RULE = 'letters, digits, ".", "-" and "_", starting with a letter or digit, at most 64'
+
+--- Whether `name` may name a Poe bot (the server's rule: it becomes part of
+--- the request URL): a letter or digit, then up to 63 letters, digits, `.`,
+--- `-` or `_`.
+---@param name string
+---@return boolean
+function M.is_name(name)
+  return #name <= 64 and name:match('^[A-Za-z0-9][A-Za-z0-9._%-]*$') ~= nil
+end
+
 --- The bots the server lists, synchronously (for completion); {} without a client.
 ---@param bufnr integer
 ---@return string[]
@@ -34,6 +45,10 @@ end
 ---@param bot string
 ---@param buffer boolean
 local function set(bufnr, bot, buffer)
+  if bot ~= 'default' and not M.is_name(bot) then
+    notify(('"%s" is not a bot name: %s.'):format(bot, NAME_RULE), vim.log.levels.ERROR)
+    return
+  end
   local chosen = bot ~= 'default' and bot or nil
   if buffer then
     vim.b[bufnr].poe_bot = chosen
