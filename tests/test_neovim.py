@@ -140,6 +140,15 @@ def bots(**actions: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def explained(start: Start, sample: Path, answer: str) -> pynvim.Nvim:
+    """Neovim with the sample open and lines 1-3 explained by ExplainBot as ``answer``."""
+    nvim = start(bots(explain=("ExplainBot", {"answer": answer})))
+    open_sample(nvim, sample)
+    lua(nvim, "vim.cmd('1,3Poe explain')")
+    assert lua(nvim, "return T.wait_done(1).status") == "done"
+    return nvim
+
+
 # -- explain -------------------------------------------------------------------------
 
 
@@ -211,13 +220,11 @@ def test_q_closes_the_float_and_it_reopens_without_asking_again(start: Start, sa
 def test_q_in_the_code_window_closes_the_float_then_records_macros_again(
     start: Start, sample: Path
 ) -> None:
-    nvim = start(bots(explain=("ExplainBot", {"answer": "Adds two numbers."})))
-    open_sample(nvim, sample)
-    code_window = lua(nvim, "return vim.api.nvim_get_current_win()")
-    lua(nvim, "vim.cmd('1,3Poe explain')")
-    lua(nvim, "T.wait_done(1)")
+    nvim = explained(start, sample, "Adds two numbers.")
     assert lua(nvim, "return T.float().footer") == " q closes "
-    assert lua(nvim, "return vim.api.nvim_get_current_win()") == code_window
+    assert lua(nvim, "return vim.api.nvim_get_current_win()") == lua(
+        nvim, "return vim.fn.bufwinid(vim.fn.bufnr('sample.py'))"
+    ), "the cursor stayed in the code window"
 
     # The user types q where the cursor is: in the code, not in the float.
     lua(nvim, "T.keys('q')")
@@ -233,15 +240,16 @@ def test_q_in_the_code_window_closes_the_float_then_records_macros_again(
 def test_a_users_own_q_mapping_comes_back_however_the_float_closes(
     start: Start, sample: Path
 ) -> None:
-    nvim = start(bots(explain=("ExplainBot", {"answer": "Adds two numbers."})))
-    open_sample(nvim, sample)
+    nvim = explained(start, sample, "Adds two numbers.")
+    # A buffer-local q of the user's, made while the float is closed; the
+    # float, reopened, maps q over it.
+    lua(nvim, "vim.cmd('Poe close')")
     lua(
         nvim,
         "vim.keymap.set('n', 'q', function() vim.g.mine = (vim.g.mine or 0) + 1 end, "
         "{ buffer = 0, desc = 'my q' })",
     )
-    lua(nvim, "vim.cmd('1,3Poe explain')")
-    lua(nvim, "T.wait_done(1)")
+    lua(nvim, "vim.cmd('Poe last')")
 
     lua(nvim, "T.keys('q')")
     assert lua(nvim, "return T.float()") is None
@@ -263,11 +271,7 @@ def test_the_float_shows_markdown_rendered_without_its_markers(start: Start, sam
         "## What it does\n\nAdds **two** numbers.\n\n"
         "```python\nadd(1, 2)  # 3\n```\n\n# Returns\n\nThe total."
     )
-    nvim = start(bots(explain=("ExplainBot", {"answer": answer})))
-    open_sample(nvim, sample)
-    lua(nvim, "vim.cmd('1,3Poe explain')")
-    lua(nvim, "T.wait_done(1)")
-
+    nvim = explained(start, sample, answer)
     rows, attrs = lua(nvim, "return { T.screen() }")
     screen = "\n".join(rows)
     shown_lines = ("What it does", "Adds two numbers.", "add(1, 2)  # 3", "Returns", "The total.")
