@@ -191,7 +191,7 @@ def test_selection_too_large_for_the_budget_is_refused_with_both_sizes() -> None
     assert error.budget == 3000
     assert "5,000" in error.message
     assert f"{error.needed_chars:,}" in error.message
-    assert "Select less, or raise poe.context.maxChars" in error.message
+    assert "Select less, or raise the context.maxChars setting" in error.message
 
 
 def test_trimming_a_large_context_is_fast() -> None:

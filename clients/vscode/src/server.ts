@@ -11,7 +11,6 @@ import {
   type FeatureState,
   LanguageClient,
   type LanguageClientOptions,
-  type ServerOptions,
   type StaticFeature,
 } from "vscode-languageclient/node";
 
@@ -25,7 +24,12 @@ import {
   workspaceSection,
 } from "./core/options";
 import { SentVersions } from "./core/sentVersions";
-import { nodeHost, resolveServerCommand } from "./core/serverCommand";
+import {
+  nodeHost,
+  resolveServerCommand,
+  type ServerCommand,
+  serverProcess,
+} from "./core/serverCommand";
 
 export const API_KEY_SECRET = "poe.apiKey";
 const RESTART_DELAY_MS = 750;
@@ -108,41 +112,44 @@ export class ServerManager implements vscode.Disposable {
     return this.queue;
   }
 
+  /** Find the server, start it with the user's settings and key, hand it to the listeners. */
   private async doStart(): Promise<void> {
-    const config = vscode.workspace.getConfiguration("poe");
-    const resolution = resolveServerCommand(config.get("server.command"), nodeHost());
-    if (!resolution.ok) {
-      this.lastStartError = resolution.message;
-      this.log.error(resolution.message);
-      void this.reportError(resolution.message, "Open Setting", "Show Log").then((choice) => {
-        if (choice === "Open Setting") {
-          void vscode.commands.executeCommand("workbench.action.openSettings", "poe.server.command");
-        } else if (choice === "Show Log") {
-          this.log.show();
-        }
-      });
+    const server = this.findServer();
+    if (server === undefined) {
       return;
+    }
+    const key = await this.context.secrets.get(API_KEY_SECRET);
+    const spawn = serverProcess(server, process.env, key);
+    if (!spawn.hasKey) {
+      this.log.warn("no API key: use 'Poe: Set API Key' or set POE_API_KEY");
+    }
+    const client = new LanguageClient("poe", "Poe", spawn.process, this.clientOptions());
+    client.registerFeature(new PoeStreamFeature());
+    client.onNotification("poe/stream", (params: StreamParams) => this.jobs.stream(params));
+    client.onNotification("poe/done", (params: DoneParams) => this.jobs.done(params));
+    this.client = client;
+    await this.startClient(client, server.command);
+  }
+
+  /**
+   * The command that starts poe-lsp: the user's `poe.server.command`, else
+   * `poe-lsp` on PATH; undefined after saying why there is none.
+   */
+  private findServer(): ServerCommand | undefined {
+    const setting = vscode.workspace.getConfiguration("poe").get("server.command");
+    const resolution = resolveServerCommand(setting, nodeHost());
+    if (!resolution.ok) {
+      this.startFailed(resolution.message, "Open Setting");
+      return undefined;
     }
     const { command, args } = resolution.server;
     this.log.info(`starting ${[command, ...args].join(" ")} (from ${resolution.source})`);
+    return resolution.server;
+  }
 
-    // The key goes into the server's environment, never into settings or the
-    // initialize request (which the client's trace would log).
-    const env: Record<string, string | undefined> = { ...process.env };
-    const key = await this.context.secrets.get(API_KEY_SECRET);
-    if (key) {
-      env.POE_API_KEY = key;
-    } else if (!env.POE_API_KEY) {
-      this.log.warn("no API key: use 'Poe: Set API Key' or set POE_API_KEY");
-    }
-
-    const serverOptions: ServerOptions = {
-      command,
-      args,
-      // No `transport`: stdio is the default, and TransportKind.stdio would add `--stdio`.
-      options: { env },
-    };
-    const clientOptions: LanguageClientOptions = {
+  /** What the language client sends and how it answers the server's questions. */
+  private clientOptions(): LanguageClientOptions {
+    return {
       documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
       outputChannel: this.log,
       initializationOptions: this.userOptions(),
@@ -169,11 +176,10 @@ export class ServerManager implements vscode.Disposable {
         },
       },
     };
-    const client = new LanguageClient("poe", "Poe", serverOptions, clientOptions);
-    client.registerFeature(new PoeStreamFeature());
-    client.onNotification("poe/stream", (params: StreamParams) => this.jobs.stream(params));
-    client.onNotification("poe/done", (params: DoneParams) => this.jobs.done(params));
-    this.client = client;
+  }
+
+  /** Start the client; once it runs, edits go through `applyEdit` and listeners hear of it. */
+  private async startClient(client: LanguageClient, command: string): Promise<void> {
     try {
       await client.start();
       client.onRequest(ApplyWorkspaceEditRequest.type, (params) => this.applyEdit(client, params));
@@ -182,15 +188,21 @@ export class ServerManager implements vscode.Disposable {
         listener();
       }
     } catch (error) {
-      const message = `The poe-lsp language server did not start (${command}): ${String(error)}`;
-      this.lastStartError = message;
-      this.log.error(message);
-      void this.reportError(message, "Show Log").then((choice) => {
-        if (choice === "Show Log") {
-          this.log.show();
-        }
-      });
+      this.startFailed(`The poe-lsp language server did not start (${command}): ${String(error)}`);
     }
+  }
+
+  /** Remember, log and show why the server is not running, with its buttons. */
+  private startFailed(message: string, ...buttons: "Open Setting"[]): void {
+    this.lastStartError = message;
+    this.log.error(message);
+    void this.reportError(message, ...buttons, "Show Log").then((choice) => {
+      if (choice === "Open Setting") {
+        void vscode.commands.executeCommand("workbench.action.openSettings", "poe.server.command");
+      } else if (choice === "Show Log") {
+        this.log.show();
+      }
+    });
   }
 
   /**

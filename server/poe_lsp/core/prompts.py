@@ -160,7 +160,8 @@ class PromptTooLarge(Exception):
         super().__init__(
             f"The selection is {selection_chars:,} characters and the prompt needs "
             f"{needed_chars:,} even without any surrounding code, over the limit of "
-            f"{budget:,} (poe.context.maxChars). Select less, or raise poe.context.maxChars."
+            f"{budget:,}. Select less, or raise the context.maxChars setting "
+            "(VS Code: poe.context.maxChars)."
         )
 
     @property
