@@ -13,8 +13,8 @@ import re
 
 import pytest
 
-from poe_lsp.errors import ErrorKind, PoeError
-from poe_lsp.prompts import PromptTooLarge
+from poe_lsp.core.errors import ErrorKind, PoeError
+from poe_lsp.core.prompts import PromptTooLarge
 
 VSCODE_NAME = re.compile(r"\bpoe\.(?!com\b)[a-z]\w*(?:\.\w+)*")
 """A VS Code-style setting name such as ``poe.context.maxChars``."""
