@@ -10,7 +10,7 @@ import sys
 from typing import BinaryIO
 
 from . import __version__
-from .logs import setup_logging
+from .logs import add_secret, setup_logging
 from .settings import SettingsReader, mask
 
 
@@ -35,9 +35,20 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve on stdio (the default; accepted because many clients pass it)",
     )
-    parser.add_argument("--tcp", action="store_true", help="serve on TCP instead of stdio")
+    parser.add_argument(
+        "--tcp",
+        action="store_true",
+        help="serve one client on TCP instead of stdio; it must send the token as "
+        "initializationOptions.tcpToken",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="TCP host (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")
+    parser.add_argument(
+        "--token-file",
+        metavar="PATH",
+        help="TCP: read the token from this file (yours, mode 600); otherwise from "
+        "POE_LSP_TCP_TOKEN, otherwise a new one is written to a file named on stderr",
+    )
     parser.add_argument("--log-file", help="write the log to this file")
     parser.add_argument(
         "--log-level",
@@ -63,14 +74,41 @@ def serve_stdio() -> None:
     create_server().start_io(stdin, stdout)
 
 
-def serve_tcp(host: str, port: int) -> None:
-    """Serve LSP on one TCP port."""
+def serve_tcp(host: str, port: int, token_file: str | None, log_file: str | None) -> int:
+    """Serve one LSP client on a TCP port, once it has sent the token; the exit code."""
+    from .tcp import TokenError, is_loopback, resolve_token
+
+    try:
+        token, written = resolve_token(port, token_file)
+    except TokenError as exc:
+        print(f"poe-lsp: {exc}", file=sys.stderr)
+        return 2
+    add_secret(token)
+    if not is_loopback(host):
+        warning = (
+            f"poe-lsp: listening on {host or 'every interface'}, not only on loopback: "
+            "other machines can reach this port (the token is sent unencrypted)."
+        )
+        print(warning, file=sys.stderr, flush=True)
+        if log_file:
+            logging.getLogger(__name__).warning("%s", warning)
+    if written is not None:
+        print(
+            f"poe-lsp: the TCP token is in {written}; the client sends it as "
+            "initializationOptions.tcpToken.",
+            file=sys.stderr,
+            flush=True,
+        )
     from .startup import import_lsprotocol
 
     import_lsprotocol()
     from .server import create_server
 
-    create_server().start_tcp(host, port)
+    try:
+        return 0 if create_server().start_tcp(host, port, token) else 1
+    finally:
+        if written is not None:
+            written.unlink(missing_ok=True)
 
 
 async def check(bot: str | None) -> int:
@@ -133,6 +171,6 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(asyncio.run(run_demo(args.bot)))
     logging.getLogger(__name__).info("poe-lsp %s starting", __version__)
     if args.tcp:
-        serve_tcp(args.host, args.port)
+        sys.exit(serve_tcp(args.host, args.port, args.token_file, args.log_file))
     else:
         serve_stdio()
