@@ -32,7 +32,6 @@ from pygls.exceptions import JsonRpcException
 
 from poe_lsp.fakepoe import FakePoe
 from poe_lsp.framescan import FrameScan
-from poe_lsp.framing import MAX_FRAME
 from test_security import RawLspSession, closed_port, parse_frames
 
 from conftest import MakeEditor
@@ -111,6 +110,8 @@ JSON_NOISE = st.recursive(
     max_leaves=10,
 )
 """JSON values full of what a scanner could mistake for structure."""
+FRAME_LIMIT = 16 * 1024 * 1024
+"""The largest frame the README promises to read."""
 
 T_ = TypeVar("T_")
 
@@ -689,25 +690,43 @@ async def test_a_request_over_the_frame_limit_is_refused_unread_and_the_next_is_
             b'{"jsonrpc": "2.0", "params": {"command": "poe.listBots", "arguments": [[',
             b"{},",
             b'{}]]}, "method": "workspace/executeCommand", "id": 4242}',
-            MAX_FRAME + 1,
+            FRAME_LIMIT + 1,
         )
         process.stdin.write(frame(body) + request(4243, "workspace/executeCommand", LIST_BOTS))
         await process.stdin.drain()
         refused = await session.wait_for(lambda m: m.get("id") == 4242)
-        assert refused["error"]["message"] == (
-            "poe-lsp refused a workspace/executeCommand of 16.0 MiB: "
-            "the limit is 16.0 MiB per message."
-        )
         answered = await session.wait_for(lambda m: m.get("id") == 4243)
-        assert answered["result"][0]["name"] == "GPT-5"
         grown = peak_rss(process.pid) - before
         print(f"\npeak memory grew by {grown / 2**20:.1f} MiB over a refused frame of 16 MiB")
         # Decoding it would take hundreds of MB; even holding it, 16 MiB.
         assert grown < 12 * 1024 * 1024, f"peak memory grew by {grown / 2**20:.0f} MiB"
+        assert refused["error"]["message"] == (
+            "poe-lsp refused a workspace/executeCommand of 16.0 MiB: "
+            "the limit is 16.0 MiB per message."
+        )
+        assert answered["result"][0]["name"] == "GPT-5"
     finally:
         await end_session(process, session)
     log = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
     assert "refused a workspace/executeCommand of 16.0 MiB" in log
+
+
+async def test_a_header_line_without_end_is_read_in_pieces(tmp_path: Path) -> None:
+    """24 MiB of garbage with no line break must not be gathered as one line."""
+    process, session = await stdio_session(tmp_path)
+    assert process.stdin is not None
+    try:
+        await session.request("workspace/executeCommand", LIST_BOTS)
+        before = peak_rss(process.pid)
+        process.stdin.write(b"Content-Typo: " + b"x" * (24 * 1024 * 1024) + b"\r\n\r\n")
+        process.stdin.write(request(77, "workspace/executeCommand", LIST_BOTS))
+        await process.stdin.drain()
+        answered = await session.wait_for(lambda m: m.get("id") == 77)
+        grown = peak_rss(process.pid) - before
+        assert grown < 12 * 1024 * 1024, f"peak memory grew by {grown / 2**20:.0f} MiB"
+        assert answered["result"][0]["name"] == "GPT-5"
+    finally:
+        await end_session(process, session)
 
 
 @pytest.mark.parametrize("notification", ["didOpen", "didChange"])
@@ -731,7 +750,7 @@ async def test_a_document_over_the_frame_limit_is_forgotten_with_a_warning(
             head = b'{"jsonrpc": "2.0", "params": {"contentChanges": [{"text": "'
             tail = b'"}], "textDocument": {"version": 2, "uri": "%s"}}, ' % uri.encode()
         method = b'"method": "textDocument/%s"}' % notification.encode()
-        body = padded(head, b"x = 1\\n", tail + method, MAX_FRAME + 100)
+        body = padded(head, b"x = 1\\n", tail + method, FRAME_LIMIT + 100)
         process.stdin.write(frame(body))
         warning = await session.wait_for(lambda m: m.get("method") == "window/showMessage")
         assert warning["params"]["type"] == 2

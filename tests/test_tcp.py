@@ -24,7 +24,6 @@ import pytest
 
 from poe_lsp.fakepoe import FakePoe
 from test_cli import POE_LSP, environment, frame, free_port, read_frame
-from test_security import parse_frames
 
 from editor import TEST_KEY
 
@@ -71,6 +70,16 @@ class TcpServer:
                 self._line.clear()
                 await self._line.wait()
 
+    async def refused_to_start(self) -> int | None:
+        """Its exit code if it ends without listening; None if it listens."""
+        async with asyncio.timeout(20):
+            while "serving one client on" not in self.text:
+                if self._reader.done():
+                    return await self.exit_code()
+                self._line.clear()
+                await self._line.wait()
+        return None
+
     async def exit_code(self) -> int:
         code = await asyncio.wait_for(self.process.wait(), 15)
         await self._reader
@@ -113,15 +122,29 @@ class Client:
     async def request(self, method: str, params: Any) -> dict[str, Any]:
         return await self.response(self.send_request(method, params))
 
-    async def closed_without_a_word(self) -> bytes:
-        """Everything the server still sends before it closes the connection."""
+    async def first_word(self) -> bytes:
+        """The first bytes the server sends, or b"" if it closes the connection."""
         with contextlib.suppress(ConnectionError):
             await self.writer.drain()
         async with asyncio.timeout(15):
             try:
-                return await self.reader.read()
+                return await self.reader.read(65536)
             except ConnectionError:
                 return b""
+
+    async def answers_until_closed(self) -> list[dict[str, Any]]:
+        """What the server sends before it closes the connection: never a result."""
+        answers: list[dict[str, Any]] = []
+        with contextlib.suppress(ConnectionError):
+            await self.writer.drain()
+        async with asyncio.timeout(15):
+            while True:
+                try:
+                    message = await read_frame(self.reader)
+                except (EOFError, ConnectionError, asyncio.IncompleteReadError):
+                    return answers
+                assert "result" not in message, message
+                answers.append(message)
 
     def close(self) -> None:
         self.writer.close()
@@ -147,6 +170,20 @@ def explain(client: Client) -> int:
             "arguments": [{"uri": URI, "range": SELECTION, "bot": "EchoBot"}],
         },
     )
+
+
+async def where_the_key_went(user_poe: FakePoe, other_poe: FakePoe) -> FakePoe:
+    """The fake Poe that receives the first query for EchoBot (carrying the key)."""
+    waits = {
+        asyncio.ensure_future(poe.wait_request("EchoBot", timeout=30)): poe
+        for poe in (user_poe, other_poe)
+    }
+    done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    task = done.pop()
+    assert task.result().headers["authorization"] == f"Bearer {TEST_KEY}"
+    return waits[task]
 
 
 @pytest.fixture
@@ -226,12 +263,11 @@ async def test_a_second_connection_is_refused_while_the_first_is_served(
         else:
             second.send_request("initialize", initialize(other_poe.base_url))
             explain(second)
-            assert await second.closed_without_a_word() == b""
+            assert await second.first_word() == b""
         # The first client is still served, by the endpoint it chose.
         done = await first.response(explain(first))
         assert "result" in done, done
-        request = await user_poe.wait_request("EchoBot")
-        assert request.headers["authorization"] == f"Bearer {TEST_KEY}"
+        assert await where_the_key_went(user_poe, other_poe) is user_poe
         assert other_poe.requests == []
         first.close()
         assert await server.exit_code() == 0, server.text
@@ -246,12 +282,13 @@ async def test_a_second_initialize_is_refused_and_the_endpoint_stays(
         again = await client.request(
             "initialize", initialize(other_poe.base_url, bot="EchoBot", allowedBots=["EchoBot"])
         )
-        assert "already initialized" in again["error"]["message"], again
         client.notify("initialized", {})
         assert "result" in await client.response(explain(client))
-        request = await user_poe.wait_request("EchoBot")
-        assert request.headers["authorization"] == f"Bearer {TEST_KEY}"
+        assert await where_the_key_went(user_poe, other_poe) is user_poe
         assert other_poe.requests == []
+        assert again["error"]["message"] == (
+            "poe-lsp is already initialized; a second initialize request is refused."
+        )
         client.close()
         assert await server.exit_code() == 0
 
@@ -280,7 +317,7 @@ async def test_an_http_request_is_cut_off_and_sends_nothing(
         page.writer.write(http_request(request_line, body))
         page.notify("initialized", {})
         explain(page)
-        assert await page.closed_without_a_word() == b""
+        assert await page.first_word() == b""
         assert await server.exit_code() == 1
     assert other_poe.requests == [] and user_poe.requests == []
     assert "not an LSP frame header" in server.text
@@ -302,7 +339,7 @@ async def test_a_header_other_than_content_length_or_type_is_cut_off(
         client.writer.write(b"Content-Length: %d\r\nOrigin: http://example.com\r\n\r\n" % len(body))
         client.writer.write(body)
         explain(client)
-        assert await client.closed_without_a_word() == b""
+        assert await client.first_word() == b""
         assert await server.exit_code() == 1
     assert other_poe.requests == []
 
@@ -316,7 +353,7 @@ async def test_initialize_without_the_right_token_is_refused_and_closed(
         refusal = await client.request("initialize", initialize(other_poe.base_url, token=token))
         assert "tcpToken" in refusal["error"]["message"], refusal
         explain(client)
-        assert await client.closed_without_a_word() == b""
+        assert await client.first_word() == b""
         assert await server.exit_code() == 1
     assert other_poe.requests == []
 
@@ -344,7 +381,7 @@ async def test_nothing_is_read_before_a_valid_initialize(first: bytes, user_poe:
         client.writer.write(first)
         client.send_request("initialize", initialize(user_poe.base_url))
         # A request may get its refusal; nothing is answered, nothing else is read.
-        answers, _ = parse_frames(await client.closed_without_a_word())
+        answers = await client.answers_until_closed()
         assert [m["error"]["message"] for m in answers] == [REFUSAL] * len(answers)
         assert await server.exit_code() == 1
     assert "reads nothing before an initialize" in server.text
@@ -376,7 +413,7 @@ async def test_a_token_file_only_the_user_can_read_is_used(
 async def test_a_token_file_others_can_read_is_refused_at_start(tmp_path: Path, mode: int) -> None:
     path = token_file(tmp_path, mode)
     async with tcp_server("--token-file", str(path), ready=False, POE_LSP_TCP_TOKEN=None) as server:
-        assert await server.exit_code() == 2
+        assert await server.refused_to_start() == 2, server.text
         with pytest.raises(ConnectionRefusedError):
             await server.connect()
     assert f"the token file {path} is open to other users" in server.text
@@ -389,13 +426,13 @@ async def test_a_token_file_of_another_user_is_refused_at_start(tmp_path: Path) 
     path = token_file(tmp_path, 0o600)
     os.chown(path, 65534, 65534)
     async with tcp_server("--token-file", str(path), ready=False, POE_LSP_TCP_TOKEN=None) as server:
-        assert await server.exit_code() == 2
+        assert await server.refused_to_start() == 2, server.text
     assert f"the token file {path} belongs to another user" in server.text
 
 
 async def test_a_short_token_is_refused_at_start() -> None:
     async with tcp_server(ready=False, POE_LSP_TCP_TOKEN="1234") as server:
-        assert await server.exit_code() == 2
+        assert await server.refused_to_start() == 2, server.text
     assert "POE_LSP_TCP_TOKEN is shorter than 16 characters" in server.text
 
 
