@@ -477,6 +477,7 @@ RAW_CASES: dict[str, tuple[bytes, int | None]] = {
     "negative-length": (b"Content-Length: -5\r\n\r\n{}", None),
     "zero-length": (b"Content-Length: 0\r\n\r\n", None),
     "absurd-length": (b"Content-Length: 99999999999999999999\r\n\r\n{}", None),
+    "length-of-5000-digits": (b"Content-Length: " + b"9" * 5000 + b"\r\n\r\n{}", None),
     "length-shorter-than-body": (
         b"Content-Length: 10\r\n\r\n" + json.dumps({"jsonrpc": "2.0", "method": "x"}).encode(),
         None,
