@@ -30,7 +30,7 @@ from poe_lsp.core.errors import ErrorKind, PoeError
 from poe_lsp.core.outcome import Status
 from poe_lsp.core.planning import Renderer
 from poe_lsp.core.textdoc import HoverRegion, Span
-from poe_lsp.poe.pipeline import AnswerRequest, stream_answer
+from poe_lsp.poe.pipeline import AnswerRequest, AnswerTooLong, stream_answer
 
 from .edits import EditTarget, EditWriter
 
@@ -242,14 +242,21 @@ class JobManager:
             warn=warn,
             on_retry=on_retry,
         )
-        async with contextlib.aclosing(answers) as stream:
-            async for text in stream:
-                job.text = text
-                job.changed.set()
-                if job.writer is not None:
-                    job.writer.wake()
-                    if job.writer.stopped:
-                        break
+        try:
+            async with contextlib.aclosing(answers) as stream:
+                async for text in stream:
+                    job.text = text
+                    job.changed.set()
+                    if job.writer is not None:
+                        job.writer.wake()
+                        if job.writer.stopped:
+                            break
+        except AnswerTooLong as exc:
+            # Shown up to the cap (poe/stream, poe/done); the writer is not woken:
+            # a truncated answer never reaches the document.
+            job.text = exc.partial
+            job.changed.set()
+            raise
 
     # -- consent --------------------------------------------------------------------------
 
