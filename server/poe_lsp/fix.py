@@ -12,14 +12,8 @@ from typing import Any
 
 from lsprotocol import types
 
-from .commands import (
-    invalid,
-    open_document,
-    parse_position,
-    parse_range,
-    start_job,
-    the_argument,
-)
+from .arguments import invalid, open_document, parse_position, parse_range, the_argument
+from .commands import start_job
 from .server import PoeServer
 from .textdoc import Document, Pos, Span
 

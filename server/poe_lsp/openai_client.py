@@ -23,6 +23,7 @@ import logging
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .botnames import is_bot_name, quoted
 from .errors import ErrorKind, PoeError
 from .poe_client import DEFAULT_REFERER, TextEvent, parse_retry_after
 from .ratelimit import RateLimiter
@@ -100,6 +101,8 @@ class OpenAIClient:
         ``parameters`` and ``attachments`` are not sent (the endpoint has neither);
         callers tell the user.
         """
+        if not is_bot_name(bot):
+            raise PoeError(ErrorKind.BAD_BOT_NAME, bot=quoted(bot))
         if not self._api_key:
             raise PoeError(ErrorKind.NO_KEY, bot=bot)
         if parameters:

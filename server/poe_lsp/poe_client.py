@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from poe_lsp.botnames import is_bot_name, quoted
 from poe_lsp.errors import ErrorKind, PoeError
 from poe_lsp.ratelimit import RateLimiter
 from poe_lsp.retrying import TextEvent, stream_with_retries
@@ -195,6 +196,9 @@ class PoeClient:
         the client's) is how long the bot may send nothing at all before the
         request fails as ``TIMED_OUT``.
         """
+        if not is_bot_name(bot):
+            # The name is a path on the user's endpoint: never request another one.
+            raise PoeError(ErrorKind.BAD_BOT_NAME, bot=quoted(bot))
         if not self._api_key:
             raise PoeError(ErrorKind.NO_KEY, bot=bot)
         fp = _fp()
@@ -305,6 +309,8 @@ class PoeClient:
         app_referer: str = DEFAULT_REFERER,
     ) -> tuple[bool, str]:
         """Ask ``bot`` for its settings (spends no points): ``(ok, one-line description)``."""
+        if not is_bot_name(bot):
+            return False, PoeError(ErrorKind.BAD_BOT_NAME, bot=quoted(bot)).message
         if not self._api_key:
             return False, PoeError(ErrorKind.NO_KEY, bot=bot).message
         fp = _fp()
