@@ -254,6 +254,19 @@ def test_a_template_repeating_context_never_builds_the_prompt_it_would_trim(
     assert peak < 10 * len(BIG_FILE), f"peak {peak:,} bytes for a {len(BIG_FILE):,}-byte file"
 
 
+def test_a_selection_over_budget_is_refused_without_rendering_it_per_placeholder() -> None:
+    inp = make_input(selection="x = 1\n" * 40_000)  # 240 KB
+    tracemalloc.start()
+    try:
+        with pytest.raises(PromptTooLarge) as caught:
+            build_prompt(inp, "{context}" * 400, 24_000)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert caught.value.needed_chars > 400 * len(inp.selection)
+    assert peak < 4 * len(inp.selection), f"peak {peak:,} bytes"
+
+
 def test_the_rendered_size_is_measured_exactly_without_building() -> None:
     inp = make_input(instruction="tidy {selection}", diagnostics="E1")
     template = "{path}|{context}|{selection}x{before}{after}{instruction}{diagnostics}{context}"

@@ -22,7 +22,9 @@ from typing import Any
 import pytest
 from lsprotocol import types
 
+from poe_lsp.errors import ErrorKind, PoeError
 from poe_lsp.fakepoe import FakePoe
+from poe_lsp.poe_client import PoeClient
 
 from conftest import MakeEditor
 from editor import TEST_KEY, Editor
@@ -182,6 +184,24 @@ async def test_a_bad_bot_name_in_workspace_settings_is_reported_once_and_never_r
     assert all("\n" not in m and "ignored" in m for m in reports), reports
     names = [b["name"] for b in await editor.command("poe.listBots", {})]
     assert names == ["EchoBot"]
+
+
+@pytest.mark.parametrize("bot", ["../ExplainBot", "EchoBot?x=1", "EchoBot#x", "EchoBot\n"])
+async def test_the_poe_client_never_requests_a_name_that_breaks_the_rule(
+    fake: FakePoe, bot: str
+) -> None:
+    client = PoeClient(TEST_KEY, fake.base_url)
+    try:
+        with pytest.raises(PoeError) as caught:
+            async for _ in client.stream(bot, "hello"):
+                pass
+        ok, said = await client.probe(bot)
+    finally:
+        await client.aclose()
+    assert caught.value.kind is ErrorKind.BAD_BOT_NAME
+    assert "\n" not in caught.value.message
+    assert not ok and "not a Poe bot name" in said
+    assert fake.paths == []
 
 
 # -- prompt templates are bounded ----------------------------------------------------------
