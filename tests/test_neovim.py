@@ -397,6 +397,17 @@ def test_bot_is_picked_from_the_server_list_per_buffer_or_globally(
     assert lua(nvim, "return T.wait_done(1).bot") == "ExplainBot"
 
 
+def test_a_typed_bot_name_keeps_the_servers_rule(start: Start, sample: Path) -> None:
+    nvim = start({"bot": "ExplainBot"})
+    open_sample(nvim, sample)
+    lua(nvim, "vim.cmd('Poe bot ../ExplainBot?via=typed')")
+    (note,) = lua(nvim, "return T.wait_notify(1, 0)")
+    assert "is not a Poe bot name" in note["msg"]
+    assert lua(nvim, "return vim.g.poe_bot") is None
+    lua(nvim, "vim.cmd('Poe bot Llama-3.1-405B')")
+    assert lua(nvim, "return vim.g.poe_bot") == "Llama-3.1-405B"
+
+
 def test_ask_streams_its_answer_into_the_float(start: Start, sample: Path) -> None:
     nvim = start(bots(ask=("ExplainBot", {"answer": "It returns a greeting."})))
     open_sample(nvim, sample)

@@ -2,6 +2,7 @@
 import * as vscode from "vscode";
 import { ExecuteCommandRequest } from "vscode-languageclient/node";
 
+import { BOT_NAME_RULE, isBotName } from "./core/botName";
 import type { JobTracker } from "./core/jobs";
 import type { StreamPanel } from "./panel";
 import { API_KEY_SECRET, type ErrorReporter, type ServerManager } from "./server";
@@ -238,12 +239,16 @@ export class Commands {
               title: "Poe: Choose Bot",
               prompt: "The bot's name on Poe",
               placeHolder: "e.g. Claude-Sonnet-4.5",
-              validateInput: (v) =>
-                /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(v) ? undefined : "Letters, digits, '.', '-', '_'",
+              validateInput: (v) => (isBotName(v) ? undefined : BOT_NAME_RULE),
             })
           : pick.label;
     }
     if (!bot) {
+      return undefined;
+    }
+    if (!isBotName(bot)) {
+      // A name passed by another extension or a keybinding keeps the same rule.
+      void this.reportError(`${JSON.stringify(String(bot).slice(0, 80))} is not a bot name. ${BOT_NAME_RULE}.`);
       return undefined;
     }
     // User settings: a bot the user chose needs no further consent (contract §6).

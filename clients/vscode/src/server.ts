@@ -20,8 +20,11 @@ import type { DoneParams, JobTracker, StreamParams } from "./core/jobs";
 import {
   ACTIONS,
   type Action,
+  COST_SETTINGS,
+  type CostSetting,
   initializationOptions,
   needsRestart,
+  userOptionsChanged,
   workspaceSection,
 } from "./core/options";
 import { SentVersions } from "./core/sentVersions";
@@ -54,6 +57,8 @@ export class ServerManager implements vscode.Disposable {
   private queue: Promise<void> = Promise.resolve();
   private readonly readyListeners = new Set<() => void>();
   private readonly sent = new SentVersions();
+  /** The `initializationOptions` the running server got. */
+  private startedWith: Record<string, unknown> | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -63,7 +68,10 @@ export class ServerManager implements vscode.Disposable {
   ) {
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((event) => {
-        if (needsRestart((key) => event.affectsConfiguration(key))) {
+        const affects = (key: string): boolean => event.affectsConfiguration(key);
+        // A user's own cost setting is an initialization option: a new value needs a
+        // restart. A workspace's value of the same key reaches the server without one.
+        if (needsRestart(affects) || userOptionsChanged(this.startedWith, this.userOptions())) {
           this.log.info("a start-up setting changed; restarting the server shortly");
           this.restarter.trigger();
         }
@@ -136,6 +144,7 @@ export class ServerManager implements vscode.Disposable {
       this.log.warn("no API key: use 'Poe: Set API Key' or set POE_API_KEY");
     }
 
+    this.startedWith = this.userOptions();
     const serverOptions: ServerOptions = {
       command,
       args,
@@ -145,7 +154,7 @@ export class ServerManager implements vscode.Disposable {
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
       outputChannel: this.log,
-      initializationOptions: this.userOptions(),
+      initializationOptions: this.startedWith,
       synchronize: { configurationSection: "poe" },
       middleware: {
         didOpen: async (document, next) => {
@@ -249,6 +258,10 @@ export class ServerManager implements vscode.Disposable {
     for (const action of ACTIONS) {
       actionBots[action] = user(`actions.${action}.bot`);
     }
+    const costs: Partial<Record<CostSetting, unknown>> = {};
+    for (const key of COST_SETTINGS) {
+      costs[key] = user(key);
+    }
     return initializationOptions({
       bot: user("bot"),
       actionBots,
@@ -257,6 +270,7 @@ export class ServerManager implements vscode.Disposable {
       uploadUrl: user("uploadUrl"),
       transport: user("transport"),
       openaiBaseUrl: user("openaiBaseUrl"),
+      costs,
     });
   }
 

@@ -312,6 +312,17 @@ function M.bot_names(bufnr)
   return names
 end
 
+--- Whether `name` keeps the server's bot-name rule (server/poe_lsp/botnames.py):
+--- a letter or digit, then letters, digits, `.`, `-` or `_`, at most 64 in
+--- all. A bot is requested at `<base>{name}`: nothing may leave that path.
+---@param name any
+---@return boolean
+function M.is_bot_name(name)
+  return type(name) == 'string'
+    and #name <= 64
+    and name:match('^[A-Za-z0-9][A-Za-z0-9._%-]*$') ~= nil
+end
+
 --- Choose the bot for this buffer (`buffer`) or for every buffer; without a
 --- name pick one with `vim.ui.select()` from `poe.listBots`. The name
 --- `default` goes back to the bots the settings give each action.
@@ -322,6 +333,14 @@ function M.choose_bot(name, buffer)
   local function set(bot)
     if bot == 'default' then
       bot = nil
+    elseif not M.is_bot_name(bot) then
+      notify(
+        ('%q is not a Poe bot name: letters, digits, ".", "-" and "_", starting with a letter or digit, at most 64.'):format(
+          tostring(bot):sub(1, 80)
+        ),
+        vim.log.levels.ERROR
+      )
+      return
     end
     if buffer then
       vim.b[bufnr].poe_bot = bot
