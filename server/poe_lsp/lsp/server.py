@@ -110,6 +110,9 @@ class PoeServer(LanguageServer):
         self.workspace_options: dict[str, Any] = {}
         self.reader = SettingsReader(self.show_warning)
         self.settings = Settings()
+        """The settings in force: the user's own, with the workspace's over them."""
+        self.user_settings = Settings()
+        """The user's own settings (initialization options): what costs need no consent."""
         self.secrets = Secrets()
         self.user_bots: frozenset[str] = frozenset()
         self.consented_bots: set[str] = set()
