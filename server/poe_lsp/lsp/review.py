@@ -34,7 +34,7 @@ from lsprotocol import types
 from poe_lsp.core.review import REJECTED, Hunk, Proposal
 from poe_lsp.core.textdoc import Document
 
-from .commands import RequestFailed, invalid, shown, the_argument
+from .arguments import RequestFailed, invalid, shown, the_argument
 from .positions import span_of
 from .proposals import (
     accept_title,
