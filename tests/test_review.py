@@ -313,6 +313,41 @@ async def test_typing_above_moves_the_hunks(make_editor: MakeEditor) -> None:
     assert editor.text(uri) == "# Prices.\n" + BOTH
 
 
+async def test_an_accepted_insertion_is_recognised_and_not_offered_again(
+    make_editor: MakeEditor,
+) -> None:
+    editor = await make_editor()
+    watch = Watch(editor)
+    uri = editor.open("shop.py", SOURCE)
+    loop = "    result = 0\n    for p in prices:\n"
+    start = SOURCE.index(loop)
+    done = await editor.run(
+        "poe.refactor",
+        {
+            "uri": uri,
+            "range": editor.span_range(uri, start, start + len(loop)),
+            "bot": "FencedCodeBot",
+            "parameters": {"answer": "result = 0\n# Add them up.\nfor p in prices:"},
+        },
+    )
+    # A pure insertion: an empty range at the start of line 6.
+    assert done["proposal"]["hunks"] == [
+        {"id": 1, "range": lines(6, 6), "newText": "    # Add them up.\n"}
+    ]
+    await watch.diagnostics(uri, lambda d: len(d) == 1)
+    assert await editor.command("poe.accept", {"jobId": done["jobId"], "hunk": 1}) == {
+        "jobId": done["jobId"],
+        "accepted": [1],
+    }
+    expected = SOURCE.replace(loop, "    result = 0\n    # Add them up.\n    for p in prices:\n")
+    assert editor.text(uri) == expected
+    await watch.diagnostics(uri, lambda d: d == [])
+    assert "has no pending proposal" in await refused(
+        editor, "poe.accept", {"jobId": done["jobId"], "hunk": 1}
+    )
+    assert editor.text(uri) == expected
+
+
 class Gate:
     """Holds the editor's ``workspace/applyEdit`` until the test opens it, and says
     when one arrived (used as the scripted editor's ``hold_edits``)."""
@@ -371,10 +406,13 @@ async def test_a_new_job_on_the_range_replaces_the_proposal(make_editor: MakeEdi
             "uri": uri,
             "range": lines(7, 8),
             "bot": "FencedCodeBot",
-            "parameters": {"answer": "        result += p"},
+            "parameters": {"answer": "        result += p", "chunk_size": 2, "delay": 0.02},
         },
     )
-    await watch.proposal(lambda p: p["jobId"] == job_id and p["hunks"] == [])
+    # Replaced when the new job starts (the notification precedes the command's answer),
+    # not when it finishes.
+    assert [p["hunks"] for p in watch.proposals if p["jobId"] == job_id][-1] == []
+    assert not editor.jobs[second].done.done()
     done = await editor.done(second)
     assert done["proposal"]["hunks"] == [
         {"id": 1, "range": lines(7, 8), "newText": "        result += p\n"}
