@@ -8,7 +8,7 @@ import pytest
 
 from poe_lsp.fakepoe import FakePoe
 
-from conftest import MakeEditor
+from conftest import MakeEditor, written_line_by_line
 from editor import Editor
 
 SOURCE = """import os
@@ -85,20 +85,26 @@ async def test_fix_with_a_cursor_rewrites_the_whole_lines_of_the_diagnostics(
     assert editor.text(uri) == SOURCE.replace(BROKEN, FIXED)
 
 
-async def test_a_fix_that_fails_mid_answer_leaves_the_document_as_it_was(
-    editor: Editor,
+async def test_a_fix_that_fails_after_writing_code_leaves_the_document_as_it_was(
+    edit_editor: Editor, fake: FakePoe
 ) -> None:
+    editor = edit_editor
     uri = editor.open("prices.py", SOURCE)
     problem = diagnostic(editor, uri, "undefined_name", "undefined name")
-    done = await editor.run(
+    job_id = await editor.start(
         "poe.fix",
         {
             "uri": uri,
             "range": editor.range_of(uri, BROKEN),
             "diagnostics": [problem],
-            "bot": "FailsMidStreamBot",
+            "bot": "CodeThenFailBot",
+            "parameters": {"lines": 3, "gate": "line"},
         },
     )
+    await written_line_by_line(editor, fake, uri, 3)
+    assert BROKEN not in editor.text(uri)
+    fake.release("line.2")
+    done = await editor.done(job_id)
     assert done["status"] == "failed"
     assert editor.text(uri) == SOURCE
 
