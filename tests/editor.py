@@ -137,6 +137,7 @@ class Editor:
         self.consent_answer: str | None = "Allow"
         self.notifications: list[tuple[str, dict[str, Any]]] = []
         self._changed = asyncio.Event()
+        self._streamed = asyncio.Event()
         self._register()
 
     # -- handlers ----------------------------------------------------------------------
@@ -152,6 +153,7 @@ class Editor:
             data = _plain(params)
             self.notifications.append(("poe/stream", data))
             self._record(data["jobId"]).streams.append(data)
+            self._streamed.set()
 
         @client.feature("poe/done")
         def on_done(ls: LanguageClient, params: Any) -> None:
@@ -366,6 +368,18 @@ class Editor:
     async def done(self, job_id: str, timeout: float = 30.0) -> dict[str, Any]:
         """Wait for the job's ``poe/done``."""
         return await asyncio.wait_for(asyncio.shield(self._record(job_id).done), timeout)
+
+    async def wait_for_stream(self, job_id: str, count: int = 1) -> dict[str, Any]:
+        """Wait until ``count`` ``poe/stream`` notifications of the job have arrived; the last."""
+        record = self._record(job_id)
+
+        async def watch() -> None:
+            while len(record.streams) < count:
+                self._streamed.clear()
+                await self._streamed.wait()
+
+        await asyncio.wait_for(watch(), 10.0)
+        return record.streams[count - 1]
 
     async def run(self, name: str, argument: dict[str, Any]) -> dict[str, Any]:
         """Start a job and wait for its ``poe/done``."""

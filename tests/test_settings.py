@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from lsprotocol import types
+
+from poe_lsp.fakepoe import FakePoe
 from poe_lsp.settings import (
     ACTIONS,
     DEFAULT_BASE_URL,
@@ -16,6 +19,8 @@ from poe_lsp.settings import (
     bot_list,
     bots_named_by_user,
 )
+
+from conftest import MakeEditor
 
 
 class Reports(list[str]):
@@ -247,3 +252,34 @@ def test_bot_list_names_per_action_allowed_and_parameterised_bots() -> None:
         {"name": "Zeta", "actions": []},
         {"name": "Thinker", "actions": []},
     ]
+
+
+async def test_a_wrongly_typed_workspace_setting_is_shown_once_and_its_default_used(
+    make_editor: MakeEditor, fake: FakePoe
+) -> None:
+    """End to end: the real server reads ``workspace/configuration`` from the editor."""
+    editor = await make_editor(
+        init_options={"bot": "EchoBot"}, workspace={"context": {"maxChars": "lots"}}
+    )
+    source = "import os\n\n\ndef here():\n    return os.getcwd()\n"
+    uri = editor.open("here.py", source)
+    selection = editor.range_of(uri, "    return os.getcwd()")
+    await editor.code_actions(uri, selection)  # answered once the settings are read
+
+    def complaints() -> list[types.ShowMessageParams]:
+        return [m for m in editor.client.messages if "context.maxChars" in m.message]
+
+    (shown,) = complaints()
+    assert shown.type == types.MessageType.Warning
+    assert "'lots'" in shown.message and "24000" in shown.message
+    assert "\n" not in shown.message
+    # Read again after didChangeConfiguration: the same problem is not shown twice.
+    editor.client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings=None)
+    )
+    await editor.code_actions(uri, selection)
+    assert len(complaints()) == 1
+    # The default budget is in force: the whole small file goes with the selection.
+    done = await editor.run("poe.explain", {"uri": uri, "range": selection})
+    assert done["status"] == "done", done
+    assert "import os" in fake.requests[-1].prompt
