@@ -114,13 +114,24 @@ async def edit_editor(request: pytest.FixtureRequest, make_editor: MakeEditor) -
     return await make_editor(client, echo=echo, workspace={"edits": {"mode": "stream"}})
 
 
-async def written_line_by_line(editor: Editor, fake: FakePoe, uri: str, lines: int) -> None:
-    """Let CodeThenFailBot (parameter ``gate: "line"``) stream its lines, each once the
-    last has landed in the document: one edit a line, all before it fails.  Its
-    last gate, ``line.<lines - 1>``, is left for the test to release."""
+async def fail_after_writing_code(
+    editor: Editor, fake: FakePoe, command: str, argument: dict[str, Any], lines: int = 3
+) -> dict[str, Any]:
+    """Run an editing ``command`` answered by CodeThenFailBot: its ``lines`` lines of
+    code land in the range one edit each (every line is let through once the last
+    shows in the document), then the bot fails.  Returns the job's ``poe/done``."""
+    uri = argument["uri"]
+    before = editor.text(uri)
+    job_id = await editor.start(
+        command,
+        {**argument, "bot": "CodeThenFailBot", "parameters": {"lines": lines, "gate": "line"}},
+    )
     for i in range(lines):
         await fake.wait_held(f"line.{i}")
         await editor.wait_until(lambda i=i: f"        written_{i} = {i}\n" in editor.text(uri))
         if i < lines - 1:
             fake.release(f"line.{i}")
     assert len(editor.workspace_edits) >= lines
+    assert editor.text(uri) != before
+    fake.release(f"line.{lines - 1}")
+    return await editor.done(job_id)

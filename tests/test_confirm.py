@@ -19,14 +19,14 @@ from poe_lsp.fakepoe import FakePoe
 from conftest import MakeEditor
 from editor import Editor, capabilities
 
-SOURCE = """def total(prices):
-    t = 0
-    for p in prices:
-        t = t + p
-    return t
+SOURCE = """def mean(values):
+    total = 0
+    for v in values:
+        total += v
+    return total / len(values)
 """
-BODY = "    t = 0\n    for p in prices:\n        t = t + p\n    return t\n"
-NEW_BODY = "    return sum(prices)\n"
+BODY = "    total = 0\n    for v in values:\n        total += v\n    return total / len(values)\n"
+NEW_BODY = "    return sum(values) / len(values)\n"
 CONFIRM = {"edits": {"mode": "confirm"}}
 TRUSTED = {"allowedBots": ["FencedCodeBot"]}
 """FencedCodeBot needs no consent question: the only question is the confirmation."""
@@ -47,7 +47,7 @@ async def test_confirm_mode_sends_one_edit_whose_annotation_needs_confirmation(
     make_editor: MakeEditor,
 ) -> None:
     editor = await make_editor("visual-studio-code", init_options=TRUSTED, workspace=CONFIRM)
-    uri = editor.open("shop.py", SOURCE)
+    uri = editor.open("stats.py", SOURCE)
     done = await editor.run("poe.refactor", refactor(editor, uri))
     assert done["status"] == "done", done
     (sent,) = editor.workspace_edits
@@ -76,7 +76,7 @@ async def test_without_annotation_support_the_user_is_asked_apply_or_discard(
     # Neovim 0.11 declares neither documentChanges nor changeAnnotationSupport.
     editor = await make_editor("neovim@v0.11.0", init_options=TRUSTED, workspace=CONFIRM)
     editor.consent_answer = answer
-    uri = editor.open("shop.py", SOURCE)
+    uri = editor.open("stats.py", SOURCE)
     done = await editor.run("poe.refactor", refactor(editor, uri))
     (question,) = editor.message_requests
     assert question.message == "Poe · Refactor · FencedCodeBot: apply the proposed change?"
@@ -99,10 +99,10 @@ async def test_an_editor_without_apply_edit_is_refused_editing_jobs(
     assert caps.workspace is not None
     caps.workspace.apply_edit = False  # as Vim's ALE declares it
     editor = await make_editor("emacs", caps=caps, init_options=TRUSTED)
-    uri = editor.open("shop.py", SOURCE)
+    uri = editor.open("stats.py", SOURCE)
     argument = {
         **refactor(editor, uri),
-        "diagnostics": [{"range": editor.range_of(uri, "t + p"), "message": "use sum()"}],
+        "diagnostics": [{"range": editor.range_of(uri, "total += v"), "message": "use sum()"}],
     }
     with pytest.raises(JsonRpcException) as raised:
         await editor.command(command, argument)

@@ -8,7 +8,7 @@ import pytest
 
 from poe_lsp.fakepoe import FakePoe
 
-from conftest import MakeEditor, written_line_by_line
+from conftest import MakeEditor, fail_after_writing_code
 from editor import Editor
 
 SOURCE = """import os
@@ -91,20 +91,8 @@ async def test_a_fix_that_fails_after_writing_code_leaves_the_document_as_it_was
     editor = edit_editor
     uri = editor.open("prices.py", SOURCE)
     problem = diagnostic(editor, uri, "undefined_name", "undefined name")
-    job_id = await editor.start(
-        "poe.fix",
-        {
-            "uri": uri,
-            "range": editor.range_of(uri, BROKEN),
-            "diagnostics": [problem],
-            "bot": "CodeThenFailBot",
-            "parameters": {"lines": 3, "gate": "line"},
-        },
-    )
-    await written_line_by_line(editor, fake, uri, 3)
-    assert BROKEN not in editor.text(uri)
-    fake.release("line.2")
-    done = await editor.done(job_id)
+    argument = {"uri": uri, "range": editor.range_of(uri, BROKEN), "diagnostics": [problem]}
+    done = await fail_after_writing_code(editor, fake, "poe.fix", argument)
     assert done["status"] == "failed"
     assert editor.text(uri) == SOURCE
 

@@ -8,7 +8,7 @@ import pytest
 
 from poe_lsp.fakepoe import FakePoe
 
-from conftest import MakeEditor, written_line_by_line
+from conftest import MakeEditor, fail_after_writing_code
 from editor import Editor
 
 SOURCE = """def greet(name):
@@ -170,19 +170,8 @@ async def test_bot_failing_after_streaming_code_restores_the_original(
     editor = edit_editor
     uri = editor.open("shop.py", SOURCE)
     start = SOURCE.index(TOTAL)
-    job_id = await editor.start(
-        "poe.refactor",
-        {
-            "uri": uri,
-            "range": editor.span_range(uri, start, start + len(TOTAL)),
-            "bot": "CodeThenFailBot",
-            "parameters": {"lines": 4, "gate": "line"},
-        },
-    )
-    await written_line_by_line(editor, fake, uri, 4)
-    assert TOTAL not in editor.text(uri)
-    fake.release("line.3")
-    done = await editor.done(job_id)
+    rng = editor.span_range(uri, start, start + len(TOTAL))
+    done = await fail_after_writing_code(editor, fake, "poe.refactor", {"uri": uri, "range": rng})
     assert done["status"] == "failed"
     assert "CodeThenFailBot" in done["error"]
     assert editor.text(uri) == SOURCE
