@@ -12,10 +12,18 @@ from lsprotocol import types
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from editor import TEST_KEY, Editor, capabilities, server_config
+from editor import TEST_KEY, Echo, Editor, capabilities, server_config
 from fakepoe import FakePoe
 
 CLIENTS = ["visual-studio-code", "neovim@v0.11.0"]
+
+ECHOES = [
+    pytest.param(("visual-studio-code", Echo.BEFORE), id="vscode-echo-then-answer"),
+    pytest.param(("visual-studio-code", Echo.AFTER), id="vscode-answer-then-echo"),
+    pytest.param(("neovim@v0.11.0", Echo.LATE_SPLIT), id="neovim-answer-then-late-split-echo"),
+]
+"""The orders in which editors answer ``workspace/applyEdit`` and echo it (see
+:class:`editor.Echo`), with the capability set of an editor that does so."""
 
 MakeEditor = Callable[..., Awaitable[Editor]]
 
@@ -47,6 +55,8 @@ async def make_editor(fake: FakePoe, log_file: Path, tmp_path: Path) -> AsyncIte
         env: dict[str, str | None] | None = None,
         minimal_diff: bool | None = None,
         log_level: str | None = None,
+        echo: Echo | None = None,
+        caps: types.ClientCapabilities | None = None,
     ) -> Editor:
         server_env: dict[str, str | None] = {
             "POE_API_KEY": TEST_KEY,
@@ -60,13 +70,17 @@ async def make_editor(fake: FakePoe, log_file: Path, tmp_path: Path) -> AsyncIte
         lsp_client = await config.start()
         if workspace is not None:
             lsp_client.set_configuration(workspace, section="poe")
+        neovim = client.startswith("neovim")
         editor = Editor(
             lsp_client,
-            minimal_diff=client.startswith("neovim") if minimal_diff is None else minimal_diff,
+            minimal_diff=neovim if minimal_diff is None else minimal_diff,
+            # Neovim answers first and sends its (debounced) didChange later; our VS
+            # Code extension holds the answer until its didChange has gone out.
+            echo=echo or (Echo.LATE_SPLIT if neovim else Echo.BEFORE),
         )
         result = await lsp_client.initialize_session(
             types.InitializeParams(
-                capabilities=capabilities(client, stream=stream),
+                capabilities=caps or capabilities(client, stream=stream),
                 client_info=types.ClientInfo(
                     name="Neovim" if client.startswith("neovim") else "Visual Studio Code"
                 ),
@@ -85,9 +99,41 @@ async def make_editor(fake: FakePoe, log_file: Path, tmp_path: Path) -> AsyncIte
             await editor.client.shutdown_session()
         finally:
             await editor.client.stop()
+    for editor in editors:
+        assert editor.bad_edits == [], "the server sent edits no editor could apply"
 
 
 @pytest.fixture(params=CLIENTS)
 async def editor(request: pytest.FixtureRequest, make_editor: MakeEditor) -> Editor:
     """An editor session for each real client capability set (VS Code, Neovim)."""
     return await make_editor(request.param)
+
+
+@pytest.fixture(params=ECHOES)
+async def edit_editor(request: pytest.FixtureRequest, make_editor: MakeEditor) -> Editor:
+    """An editor in ``stream`` edit mode, for each order of answer and echo (:data:`ECHOES`)."""
+    client, echo = request.param
+    return await make_editor(client, echo=echo, workspace={"edits": {"mode": "stream"}})
+
+
+async def fail_after_writing_code(
+    editor: Editor, fake: FakePoe, command: str, argument: dict[str, Any], lines: int = 3
+) -> dict[str, Any]:
+    """Run an editing ``command`` answered by CodeThenFailBot: its ``lines`` lines of
+    code land in the range one edit each (every line is let through once the last
+    shows in the document), then the bot fails.  Returns the job's ``poe/done``."""
+    uri = argument["uri"]
+    before = editor.text(uri)
+    job_id = await editor.start(
+        command,
+        {**argument, "bot": "CodeThenFailBot", "parameters": {"lines": lines, "gate": "line"}},
+    )
+    for i in range(lines):
+        await fake.wait_held(f"line.{i}")
+        await editor.wait_until(lambda i=i: f"        written_{i} = {i}\n" in editor.text(uri))
+        if i < lines - 1:
+            fake.release(f"line.{i}")
+    assert len(editor.workspace_edits) >= lines
+    assert editor.text(uri) != before
+    fake.release(f"line.{lines - 1}")
+    return await editor.done(job_id)

@@ -107,6 +107,19 @@ def test_eglot_code_action_refactors_a_region(tmp_path: Path, fake_poe_url: str)
     assert data["text"] == "def add(a, b):\n    return a + b\n"
 
 
+def test_eglot_code_action_documents_the_function_at_point(
+    tmp_path: Path, fake_poe_url: str
+) -> None:
+    data = run_emacs(
+        "document.el", tmp_path, fake_poe_url, "FencedCodeBot", {"answer": "Add two numbers."}
+    )
+    assert data["status"] == "done", data
+    assert data["before"] == SAMPLE
+    assert data["text"] == SAMPLE.replace(
+        "def add(a, b):\n", 'def add(a, b):\n    """Add two numbers."""\n'
+    )
+
+
 def test_eglot_hover_shows_a_finished_explanation(tmp_path: Path, fake_poe_url: str) -> None:
     answer = "Adds **a** and **b** and returns the total."
     data = run_emacs(

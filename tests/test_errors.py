@@ -44,6 +44,7 @@ NAMED_FAILURES = [
     pytest.param("Status403", ["rejected the API key", "POE_API_KEY"], id="403-key-rejected"),
     pytest.param("Status404", ["no bot named 'Status404'", "spelling"], id="404-unknown-bot"),
     pytest.param("OutOfPointsBot", ["out of points", "Add points"], id="out-of-points"),
+    pytest.param("Status402", ["out of points", "Add points"], id="402-out-of-points"),
     pytest.param("Status429", ["rate limiting", "Wait a moment"], id="429-rate-limited"),
     pytest.param(
         "Status429NoRetryAfter", ["rate limiting", "Wait a moment"], id="429-without-retry-after"

@@ -434,7 +434,10 @@ def test_a_failing_bot_shows_one_error_notification(start: Start, sample: Path) 
     assert notes[0]["level"] == lua(nvim, "return vim.log.levels.ERROR")
     assert notes[0]["msg"] == done["error"]
     assert "FailsMidStreamBot" in notes[0]["msg"]
-    assert "failed" in lua(nvim, "return T.float().text") or done["error"]
+    # The window keeps what arrived before the failure and says that it failed.
+    float_ = lua(nvim, "return T.float()")
+    assert float_["text"] == done["text"] == "partial 0 partial 1 "
+    assert float_["footer"].split("·")[0].strip() == "failed"
     # Nothing reached :messages through Neovim's own showMessage handler.
     assert "poe-lsp:" not in nvim.command_output("messages")
 

@@ -76,6 +76,17 @@ Batch Emacs never becomes idle, so eglot's didChange timer never fires."
   (poe-test-wait (lambda () (>= (length poe-test-done) count)) "poe/done")
   (car poe-test-done))
 
+(defun poe-test-code-action (beg end kind)
+  "Pick the KIND code action for BEG..END, as M-x eglot-code-actions does.
+Wait for its job to end and write its status and the buffer before and after."
+  (let ((before (buffer-string)))
+    (eglot-code-actions beg end kind t)
+    (let ((done (poe-test-wait-done 1)))
+      (poe-test-write `((status . ,(plist-get done :status))
+                        (error . ,(plist-get done :error))
+                        (before . ,before)
+                        (text . ,(buffer-string)))))))
+
 (defun poe-test-write (alist)
   "Write ALIST as JSON to POE_TEST_RESULT."
   (with-temp-file (getenv "POE_TEST_RESULT")

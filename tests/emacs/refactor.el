@@ -1,14 +1,7 @@
 ;;; refactor.el --- a code action refactors a region  -*- lexical-binding: t; -*-
 
 (poe-test-open)
-(let* ((region (poe-test-region 2 3))
-       (before (buffer-string)))
-  ;; As M-x eglot-code-actions on the region, picking the refactor.
-  (eglot-code-actions (car region) (cdr region) "refactor.rewrite" t)
-  (let ((done (poe-test-wait-done 1)))
-    (poe-test-write `((status . ,(plist-get done :status))
-                      (error . ,(plist-get done :error))
-                      (before . ,before)
-                      (text . ,(buffer-string))))))
+(let ((region (poe-test-region 2 3)))
+  (poe-test-code-action (car region) (cdr region) "refactor.rewrite"))
 (kill-emacs 0)
 ;;; refactor.el ends here

@@ -139,6 +139,7 @@ const EXPLANATION = [
   "",
 ].join("\n");
 const REFACTORED = "def total(prices):\n    return sum(prices)";
+const DOCSTRING = "Rank the products by revenue and return the n best.";
 
 function userSettings(baseUrl, extra) {
   return {
@@ -156,12 +157,14 @@ function userSettings(baseUrl, extra) {
     "poe.bot": "ExplainBot",
     "poe.actions.refactor.bot": "FencedCodeBot",
     "poe.actions.ask.bot": "SlowBot",
+    "poe.actions.document.bot": "ReplaceBot",
     "poe.edits.mode": "stream",
     ...(process.env.POE_E2E_TRACE ? { "poe.trace.server": "verbose" } : {}),
     "poe.botParameters": {
       ExplainBot: { answer: EXPLANATION, chunk_size: 16, delay: 0.03 },
       FencedCodeBot: { answer: REFACTORED },
       SlowBot: { chunks: 400, delay: 0.05 },
+      ReplaceBot: { answer: DOCSTRING },
     },
     ...extra,
   };
@@ -405,6 +408,11 @@ function judge(o) {
     expect(o, "refactor replaced the loop", !(c.documentAfterRefactor || "").includes("result = result + p"));
     expect(o, "refactor left the rest alone", (c.documentAfterRefactor || "").includes("def top_products(orders, n):"));
     expect(o, "refactor put in code only", !(c.documentAfterRefactor || "").includes("```"));
+    expect(o, "document finished", c.documentStatus === "done");
+    expect(o, "document wrote the docstring into the function at the cursor, and nothing else",
+      c.documentAfterDocument === (c.documentAfterRefactor || "").replace(
+        "def top_products(orders, n):\n",
+        `def top_products(orders, n):\n    """${DOCSTRING}"""\n`));
     expect(o, "status bar shows a spinner while a job runs", (c.statusWhileRunning || "").includes("loading~spin"));
     expect(o, "status bar names the running bot", (c.statusWhileRunning || "").includes("SlowBot"));
     expect(o, "Cancel cancelled the job", c.askStatus === "cancelled");

@@ -84,6 +84,18 @@ async function mainScenario(api) {
   checks.refactorError = refactored.error;
   checks.documentAfterRefactor = doc.getText();
 
+  // 1b. Generate Documentation, the cursor in a function's body (no selection).
+  const inBody = new vscode.Position(lineOf(doc, "totals = {}"), 8);
+  editor.selection = new vscode.Selection(inBody, inBody);
+  const documentJob = await vscode.commands.executeCommand("poe.generateDocumentation");
+  const documented = await until("document done", () => {
+    const job = documentJob && api.job(documentJob);
+    return job && job.status !== "running" && job;
+  });
+  checks.documentStatus = documented.status;
+  checks.documentError = documented.error;
+  checks.documentAfterDocument = doc.getText();
+
   // 2. Cancel: Ask Poe… goes to SlowBot (poe.actions.ask.bot) and is cancelled.
   select(editor, lineOf(doc, "def top_products("), lineOf(doc, "return ranked"));
   const askJob = await vscode.commands.executeCommand("poe.askPoe", {
