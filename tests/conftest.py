@@ -41,10 +41,22 @@ def log_file(tmp_path: Path) -> Path:
     return tmp_path / "poe-lsp.log"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "edits_mode(mode): the edits.mode every editor of the test starts with (in its "
+        "initializationOptions; a test's own options and workspace settings still win)",
+    )
+
+
 @pytest.fixture
-async def make_editor(fake: FakePoe, log_file: Path, tmp_path: Path) -> AsyncIterator[MakeEditor]:
+async def make_editor(
+    fake: FakePoe, log_file: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[MakeEditor]:
     """Start the real server and attach a scripted editor to it."""
     editors: list[Editor] = []
+    marker = request.node.get_closest_marker("edits_mode")
+    mode_options = {"edits": {"mode": marker.args[0]}} if marker else {}
 
     async def make(
         client: str = "visual-studio-code",
@@ -57,7 +69,9 @@ async def make_editor(fake: FakePoe, log_file: Path, tmp_path: Path) -> AsyncIte
         log_level: str | None = None,
         echo: Echo | None = None,
         caps: types.ClientCapabilities | None = None,
+        adjust: Callable[[types.ClientCapabilities], None] | None = None,
     ) -> Editor:
+        """``adjust`` may change the client's capabilities before ``initialize``."""
         server_env: dict[str, str | None] = {
             "POE_API_KEY": TEST_KEY,
             "POE_LSP_BASE_URL": fake.base_url,
@@ -78,14 +92,17 @@ async def make_editor(fake: FakePoe, log_file: Path, tmp_path: Path) -> AsyncIte
             # Code extension holds the answer until its didChange has gone out.
             echo=echo or (Echo.LATE_SPLIT if neovim else Echo.BEFORE),
         )
+        caps = caps or capabilities(client, stream=stream)
+        if adjust is not None:
+            adjust(caps)
         result = await lsp_client.initialize_session(
             types.InitializeParams(
-                capabilities=caps or capabilities(client, stream=stream),
+                capabilities=caps,
                 client_info=types.ClientInfo(
                     name="Neovim" if client.startswith("neovim") else "Visual Studio Code"
                 ),
                 root_uri="file:///workspace",
-                initialization_options=init_options or {},
+                initialization_options={**mode_options, **(init_options or {})},
             )
         )
         encoding = result.capabilities.position_encoding

@@ -133,10 +133,15 @@ def open_sample(nvim: pynvim.Nvim, path: Path) -> None:
 
 
 def bots(**actions: tuple[str, dict[str, Any]]) -> dict[str, Any]:
-    """Initialization options naming one bot (and its parameters) per action."""
+    """Initialization options naming one bot (and its parameters) per action.
+
+    These tests watch edits land as they stream (and undo them), so they ask
+    for ``edits.mode: stream`` rather than the default review proposal.
+    """
     return {
         "actions": {action: {"bot": bot} for action, (bot, _) in actions.items()},
         "botParameters": {bot: params for bot, params in actions.values()},
+        "edits": {"mode": "stream"},
     }
 
 

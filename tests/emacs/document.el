@@ -4,6 +4,6 @@
 ;; Point in the function's body, no region: "Document with ..." (kind "refactor").
 (goto-char (point-min))
 (search-forward "total = a")
-(poe-test-code-action (point) (point) "refactor")
+(poe-test-run-action (point) (point) "refactor")
 (kill-emacs 0)
 ;;; document.el ends here

@@ -44,7 +44,9 @@ from .prompts import template_problem
 
 log = logging.getLogger(__name__)
 
-EDIT_MODES = ("stream", "final", "confirm")
+EDIT_MODES = ("review", "stream", "final")
+RETIRED_EDIT_MODES = {"confirm": "review"}
+"""Edit modes that are still read, and the mode each now means."""
 DEFAULT_BOT = "GPT-5"
 ATTACH_MODES = ("never", "whenTrimmed", "always")
 TRANSPORTS = ("poe", "openai")
@@ -56,7 +58,7 @@ PARAMETERS_IGNORED_NOTE = (
 )
 """Told once per session when parameters would have been sent over ``transport: openai``."""
 
-EditMode = Literal["stream", "final", "confirm"]
+EditMode = Literal["review", "stream", "final"]
 AttachMode = Literal["never", "whenTrimmed", "always"]
 Transport = Literal["poe", "openai"]
 
@@ -71,7 +73,12 @@ class ActionSettings:
     """Prompt template for this action; ``None`` means the built-in one."""
 
 
-EDIT_MODE = one_of(EDIT_MODES)
+EDIT_MODE = Check(
+    f"one of {', '.join(EDIT_MODES)}",
+    lambda value: value in EDIT_MODES or value in RETIRED_EDIT_MODES,
+    convert=lambda value: RETIRED_EDIT_MODES.get(value, value),
+)
+"""``confirm`` is retired: still accepted, read as ``review``."""
 ATTACH_MODE = one_of(ATTACH_MODES)
 PROMPT_BUDGET = dataclasses.replace(WHOLE, minimum=200, below_minimum="too small to hold a prompt")
 ANSWER_CAP = dataclasses.replace(WHOLE, minimum=1, below_minimum="which would refuse every answer")
@@ -107,8 +114,10 @@ class Settings:
     """Lines of context sent after a selection."""
     max_chars: int = setting("context.maxChars", 24000, PROMPT_BUDGET)
     """Hard budget for the whole prompt; context is trimmed first."""
-    edits_mode: EditMode = setting("edits.mode", "stream", EDIT_MODE)
-    """How edits reach the document: ``stream``, ``final`` or ``confirm``."""
+    edits_mode: EditMode = setting("edits.mode", "review", EDIT_MODE)
+    """How edits reach the document: ``review`` (a proposal the user accepts or
+    rejects, hunk by hunk), ``stream`` (rewritten while the bot streams) or
+    ``final`` (one edit at the end).  The retired ``confirm`` is read as ``review``."""
     app_title: str = setting("app.title", "poe-lsp", TEXT)
     """Sent as ``X-Title`` on every Poe request."""
     app_referer: str = setting("app.referer", PROJECT_URL, TEXT)
@@ -208,6 +217,13 @@ class SettingsReader:
     def __init__(self, report: Callable[[str], None]) -> None:
         self._report = report
         self._reported: set[str] = set()
+        self._noted: set[str] = set()
+
+    def _note(self, message: str) -> None:
+        """Log ``message`` once per session: information, not a problem to show."""
+        if message not in self._noted:
+            self._noted.add(message)
+            log.info("%s", message)
 
     def _problem(self, message: str) -> None:
         if message not in self._reported:
@@ -285,6 +301,11 @@ class SettingsReader:
                     f"using the default {default!r}."
                 )
             return default
+        if key == "edits.mode" and value in RETIRED_EDIT_MODES:
+            self._note(
+                f"setting poe.edits.mode {value!r} is retired; "
+                f"read as {RETIRED_EDIT_MODES[value]!r}"
+            )
         if check.minimum is not None and value < check.minimum:
             self._problem(
                 f"poe-lsp: {setting_name(key)} is {value}, {check.below_minimum}; "

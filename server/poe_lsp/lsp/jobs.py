@@ -39,6 +39,7 @@ from poe_lsp.poe.pipeline import AnswerRequest, AnswerTooLong, stream_answer
 
 from .consent import Consent
 from .edits import EditTarget, EditWriter
+from .proposals import hunks_json
 
 if TYPE_CHECKING:
     from poe_lsp.core.cost import Raise
@@ -435,6 +436,7 @@ class JobManager:
             server.show(kind, f"poe-lsp: {error.message}")
         elif job.status == "cancelled" and error is not None:
             server.show(types.MessageType.Info, f"poe-lsp: {error.message}")
+        proposal = job.writer.proposal if job.writer is not None else None
         server.protocol.notify(
             "poe/done",
             {
@@ -442,5 +444,10 @@ class JobManager:
                 "status": job.status,
                 "text": job.text,
                 **({"error": job.error} if job.error else {}),
+                **(
+                    {"proposal": {"hunks": hunks_json(server, proposal)}}
+                    if proposal is not None
+                    else {}
+                ),
             },
         )
