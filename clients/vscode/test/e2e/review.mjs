@@ -156,6 +156,21 @@ export async function reviewInPage(page, io) {
   seen.undo = await countUndos(page, resultBase, data.original);
 }
 
+/** The review scenario's second proposal: Ctrl+Alt+Enter accepts it whole; then Ctrl+Z. */
+export async function acceptAllInPage(page, io) {
+  const { outcome, resultBase, data } = io;
+  const seen = outcome.review || (outcome.review = {});
+  const before = readJson(`${resultBase}.doc`).version;
+  await clickIntoLine(page, "return ranked[:n]");
+  await chord(page, ["Control", "Alt"], "Enter");
+  seen.afterAcceptAll = (await waitFor("the whole proposal in the document", () => {
+    const d = readJson(`${resultBase}.doc`);
+    return d.version > before && d;
+  }, 15000)).text;
+  await waitFor("no hunk left", () => (readJson(`${resultBase}.review`) || { hunks: [1] }).hunks.length === 0, 15000);
+  seen.acceptAllUndo = await countUndos(page, resultBase, data.original);
+}
+
 /** The checks of the review scenario; `expect(label, condition)` records failures. */
 export function judgeReview(o, c, expect, sample) {
   const r = o.review || {};
@@ -192,6 +207,9 @@ export function judgeReview(o, c, expect, sample) {
   expect("nothing drawn after", ((r.afterRejectOnScreen || {}).struck || [1]).length === 0 &&
     ((r.afterRejectOnScreen || {}).lenses || [1]).length === 0);
   expect(`one Ctrl+Z restored the original (took ${(r.undo || {}).presses})`, (r.undo || {}).presses === 1 && r.undo.restored);
+  expect("Ctrl+Alt+Enter accepted the whole proposal", r.afterAcceptAll === proposal);
+  const all = r.acceptAllUndo || {};
+  expect(`one Ctrl+Z took the accepted proposal back (took ${all.presses})`, all.presses === 1 && all.restored);
   expect("the document is the original at the end", (c.final || {}).restored === true);
   expect("no error was shown", (c.shownErrors || []).length === 0);
 }

@@ -21,7 +21,7 @@ import readline from "node:readline";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
-import { judgeReview, REVIEWED, reviewInPage, undoStreamedRefactor } from "./review.mjs";
+import { acceptAllInPage, judgeReview, REVIEWED, reviewInPage, undoStreamedRefactor } from "./review.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const EXT = path.resolve(HERE, "../..");
@@ -222,7 +222,10 @@ const SCENARIOS = {
       "poe.edits.mode": undefined,
       "poe.botParameters": { FencedCodeBot: { answer: REVIEWED, chunk_size: 7, delay: 0.1 } },
     },
-    interact: [{ phase: "proposed", run: reviewInPage }],
+    interact: [
+      { phase: "proposed", run: reviewInPage },
+      { phase: "proposed-again", run: acceptAllInPage },
+    ],
     phase: "settled",
     screenshot: "vscode-review-settled.png",
   },

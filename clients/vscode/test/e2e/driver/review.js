@@ -1,7 +1,8 @@
 // The "review" scenario, driver side: a refactor in review mode (the default)
 // is previewed while it streams, proposed as two hunks (nothing written), shown
 // with Show Diff; then the runner accepts one hunk with its CodeLens, rejects
-// the other with Ctrl+Alt+Backspace and presses Ctrl+Z, all in the page.
+// the other with Ctrl+Alt+Backspace and presses Ctrl+Z, all in the page; and
+// once more, the whole proposal accepted with Ctrl+Alt+Enter, then Ctrl+Z.
 "use strict";
 const path = require("path");
 const vscode = require("vscode");
@@ -85,6 +86,17 @@ async function reviewScenario(api) {
   shown.selection = new vscode.Selection(0, 0, 0, 0);
   shown.revealRange(new vscode.Range(0, 0, 0, 0), vscode.TextEditorRevealType.AtTop);
   await handOver("proposed", { original, hunks: proposed.hunks });
+
+  // Again, accepted whole this time: the runner presses Ctrl+Alt+Enter, then Ctrl+Z.
+  const again = vscode.window.activeTextEditor;
+  select(again, lineOf(doc, "def total("), lineOf(doc, "return result"));
+  const secondJob = await vscode.commands.executeCommand("poe.refactorSelection", { instruction: "type hints; use +=" });
+  await until("the second refactor proposed", () => {
+    const j = api.job(secondJob);
+    return j && j.status === "done" && api.review(uri).hunks.length === 2;
+  }, 30000);
+  await focusEditor(doc);
+  await handOver("proposed-again", { original });
   for (const w of watching) w.dispose();
 
   checks.final = { text: doc.getText(), restored: doc.getText() === original, review: api.review(uri) };
