@@ -57,6 +57,27 @@ export async function inlineDiffOnScreen(page) {
   });
 }
 
+/** The hover shown when the mouse rests on the editor text `needle`. */
+async function hoverText(page, needle) {
+  const box = await page.evaluate((n) => {
+    const line = [...document.querySelectorAll(".editor-group-container.active .view-line")]
+      .find((l) => l.textContent.replace(/\u00a0/g, " ").includes(n));
+    const span = line && [...line.querySelectorAll("span")].find((s) => !s.querySelector("span") && s.textContent.includes("result"));
+    if (!span) return null;
+    const r = span.getBoundingClientRect();
+    return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+  }, needle);
+  if (!box) return "";
+  await page.mouse.move(box.x, box.y);
+  const text = await waitFor("the hover", () => page.evaluate(() => {
+    const hover = [...document.querySelectorAll(".monaco-hover")].find((h) => h.offsetParent !== null);
+    return hover && hover.textContent.includes("Show diff") ? hover.innerText : "";
+  }), 10000).catch(() => "");
+  await page.mouse.move(5, 400);
+  await page.keyboard.press("Escape");
+  return text;
+}
+
 /** Clicks the link `title` of the `index`-th CodeLens row (top to bottom). */
 async function clickLens(page, index, title) {
   const box = await page.evaluate((i, t) => {
@@ -129,6 +150,7 @@ export async function reviewInPage(page, io) {
     return s.struck.length === 3 && s.ghosts.length === 3 && s.lenses.length === 2 && s;
   }, 15000).catch(screen);
   await page.screenshot({ path: path.join(artifacts, "vscode-review.png") });
+  seen.hover = await hoverText(page, "result = result + p");
 
   // Accept the first hunk with its lens, as a click does.
   const before = readJson(`${resultBase}.doc`).version;
@@ -201,6 +223,9 @@ export function judgeReview(o, c, expect, sample) {
     (shown.ghosts || []).some((g) => g.includes("result += p")));
   expect("one row of lenses per hunk on screen", (shown.lenses || []).length === 2 &&
     shown.lenses.every((l) => l.includes("Accept") && l.includes("Reject")));
+  expect("hovering a struck line shows its diff and links", (r.hover || "").includes("change 2 of 2") &&
+    r.hover.includes("result = result + p") && r.hover.includes("result += p") &&
+    r.hover.includes("Accept · Reject · Show diff"));
   expect("the Accept lens wrote hunk 1 only", r.afterAccept === accepted);
   expect("the accepted hunk left the screen", ((r.afterAcceptOnScreen || {}).struck || []).length === 1);
   expect("Ctrl+Alt+Backspace rejected the rest, writing nothing", r.documentAfterReject === accepted);

@@ -85,6 +85,7 @@ async function reviewScenario(api) {
   const shown = await focusEditor(doc);
   shown.selection = new vscode.Selection(0, 0, 0, 0);
   shown.revealRange(new vscode.Range(0, 0, 0, 0), vscode.TextEditorRevealType.AtTop);
+  await vscode.commands.executeCommand("notifications.clearAll");
   await handOver("proposed", { original, hunks: proposed.hunks });
 
   // Again, accepted whole this time: the runner presses Ctrl+Alt+Enter, then Ctrl+Z.
