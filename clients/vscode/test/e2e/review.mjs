@@ -6,7 +6,8 @@
 import fs from "node:fs";
 import path from "node:path";
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+import { waitFor } from "./wait.mjs";
+
 
 /** The review scenario's refactor: two hunks (lines 1–2, line 4) with an unchanged line between. */
 export const REVIEWED = [
@@ -16,16 +17,6 @@ export const REVIEWED = [
   "        result += p",
   "    return result",
 ].join("\n");
-
-async function waitFor(what, predicate, timeoutMs) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await predicate();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 function readJson(file) {
   return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : undefined;

@@ -21,6 +21,7 @@ import readline from "node:readline";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
+import { sleep, waitFor } from "./wait.mjs";
 import { acceptAllInPage, judgeReview, REVIEWED, reviewInPage, undoStreamedRefactor } from "./review.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -42,7 +43,6 @@ const ONLY = option("--scenario", "");
 const t0 = Date.now();
 const secs = (t) => Math.round((Date.now() - t) / 100) / 10;
 const log = (...a) => console.error(`[e2e ${secs(t0)}s]`, ...a);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: "utf8", ...opts });
@@ -61,16 +61,6 @@ function freePort() {
     });
     srv.on("error", reject);
   });
-}
-
-async function waitFor(what, predicate, timeoutMs) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await predicate();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 function startFakePoe() {
