@@ -75,7 +75,7 @@ def _tools_missing() -> str | None:
 
 @pytest.fixture(scope="module")
 def e2e() -> dict[str, Any]:
-    """Runs every scenario once (about 35 s) and returns the runner's JSON result."""
+    """Runs every scenario once (about 2.5 min) and returns the runner's JSON result."""
     if os.environ.get("POE_LSP_SKIP_VSCODE") == "1":
         if os.environ.get("CI", "").lower() in ("true", "1"):
             pytest.fail("POE_LSP_SKIP_VSCODE=1 under CI: the VS Code tests may not be skipped")
@@ -139,6 +139,47 @@ def test_vscode_generate_documentation_writes_the_docstring_at_the_cursor(
     assert checks["documentAfterDocument"] == checks["documentAfterRefactor"].replace(
         "def top_products(orders, n):\n", "def top_products(orders, n):\n" + docstring
     )
+
+
+def test_vscode_one_ctrl_z_takes_a_streamed_refactor_back(e2e: dict[str, Any]) -> None:
+    """edits.mode stream: the refactor arrives in many edits, yet Ctrl+Z pressed in the
+    page once gives the original text back (it took 5 or 6 presses, as the chunks fell,
+    before the extension gathered a job's edits into one undo step)."""
+    scenario = _assert_scenario(e2e, "main")
+    assert scenario["checks"]["documentAfterRefactor"] != scenario["checks"]["documentAfterUndo"]
+    assert scenario["checks"]["undoRestoredOriginal"] is True
+    assert scenario["streamUndo"]["presses"] == 1
+
+
+@pytest.mark.timeout(600)
+def test_vscode_review_draws_the_proposal_and_accepts_it_hunk_by_hunk(
+    e2e: dict[str, Any],
+) -> None:
+    """edits.mode review (the default): a preview while the answer streams, nothing
+    written; two hunks drawn inline (struck-through lines, the new ones beside them, one
+    row of Accept | Reject lenses each); Show Diff; the first hunk's Accept lens clicked,
+    the rest rejected with Ctrl+Alt+Backspace, one Ctrl+Z; then a second proposal
+    accepted whole with Ctrl+Alt+Enter, one Ctrl+Z."""
+    scenario = _assert_scenario(e2e, "review")
+    checks, seen = scenario["checks"], scenario["review"]
+    assert checks["preview"]["documentUnchanged"] is True
+    assert [h["range"]["start"]["line"] for h in checks["proposed"]["hunks"]] == [3, 6]
+    assert seen["proposed"]["struck"] == [
+        "def total(prices):",
+        "    result = 0",
+        "        result = result + p",
+    ]
+    assert "→ result += p" in seen["proposed"]["ghosts"]
+    assert seen["proposed"]["lenses"] == ["Accept | Reject", "Accept | Reject"]
+    assert "Accept · Reject · Show diff" in seen["hover"]
+    assert "def total(prices: list[float]) -> float:\n    result = 0.0\n" in seen["afterAccept"]
+    assert "        result = result + p\n" in seen["documentAfterReject"]
+    assert seen["undo"]["presses"] == 1
+    assert seen["undo"]["restored"] is True
+    assert seen["acceptAllUndo"]["presses"] == 1
+    assert seen["acceptAllUndo"]["restored"] is True
+    assert checks["diff"]["isDiffTab"] is True
+    assert (ARTIFACTS / "vscode-review.png").exists()
 
 
 @pytest.mark.timeout(600)
