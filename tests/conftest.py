@@ -47,7 +47,9 @@ async def make_editor(fake: FakePoe, log_file: Path, tmp_path: Path) -> AsyncIte
         env: dict[str, str | None] | None = None,
         minimal_diff: bool | None = None,
         log_level: str | None = None,
+        adjust: Callable[[types.ClientCapabilities], None] | None = None,
     ) -> Editor:
+        """``adjust`` may change the client's capabilities before ``initialize``."""
         server_env: dict[str, str | None] = {
             "POE_API_KEY": TEST_KEY,
             "POE_LSP_BASE_URL": fake.base_url,
@@ -64,9 +66,12 @@ async def make_editor(fake: FakePoe, log_file: Path, tmp_path: Path) -> AsyncIte
             lsp_client,
             minimal_diff=client.startswith("neovim") if minimal_diff is None else minimal_diff,
         )
+        caps = capabilities(client, stream=stream)
+        if adjust is not None:
+            adjust(caps)
         result = await lsp_client.initialize_session(
             types.InitializeParams(
-                capabilities=capabilities(client, stream=stream),
+                capabilities=caps,
                 client_info=types.ClientInfo(
                     name="Neovim" if client.startswith("neovim") else "Visual Studio Code"
                 ),

@@ -255,6 +255,39 @@ class FencedCodeBot(_FakeBot):
             yield event
 
 
+TWO_CHANGES_BEFORE = '''def total(prices):
+    """Sum the prices."""
+    result = 0
+    for p in prices:
+        result = result + p
+    return result
+'''
+TWO_CHANGES_AFTER = '''def total(prices: list[float]) -> float:
+    """Sum the prices."""
+    result = 0
+    for p in prices:
+        # Add each price.
+        result += p
+    return result
+'''
+"""What TwoChangesBot makes of :data:`TWO_CHANGES_BEFORE`: its first line changed and
+its fifth replaced by two, with unchanged lines between (two review hunks)."""
+
+
+class TwoChangesBot(_FakeBot):
+    """Answers :data:`TWO_CHANGES_AFTER` in a fenced block, whatever the selection.
+
+    Parameters: ``chunk_size`` (9), ``delay``.
+    """
+
+    name = "TwoChangesBot"
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        text = f"Two small changes:\n\n```python\n{TWO_CHANGES_AFTER}```\n"
+        async for event in _stream(text, p.integer("chunk_size", 9), p.number("delay", 0)):
+            yield event
+
+
 class ReplaceBot(_FakeBot):
     """Streams a draft, then a ``replace_response`` with the final text.
 
@@ -480,6 +513,7 @@ BOT_CLASSES: tuple[type[_FakeBot], ...] = (
     ExplainBot,
     SlowBot,
     FencedCodeBot,
+    TwoChangesBot,
     ReplaceBot,
     ReplaceRepeatedlyBot,
     EnormousBot,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Any
+
+import pytest
 
 from poe_lsp.core.actions import ACTIONS
 from poe_lsp.core.endpoints import DEFAULT_BASE_URL, DEFAULT_UPLOAD_URL, PROJECT_URL
@@ -44,7 +47,7 @@ def test_defaults_equal_the_contract_table() -> None:
     assert settings.lines_before == 40
     assert settings.lines_after == 20
     assert settings.max_chars == 24000
-    assert settings.edits_mode == "stream"
+    assert settings.edits_mode == "review"
     assert settings.app_title == "poe-lsp"
     assert settings.app_referer == PROJECT_URL
     assert settings == Settings()
@@ -144,6 +147,20 @@ def test_each_kind_of_wrong_value_falls_back_to_its_default() -> None:
     assert settings.bot_for("explain") == "GPT-5"
     assert len(reports) == 8
     assert all("\n" not in report for report in reports)
+
+
+def test_the_retired_confirm_mode_is_read_as_review_without_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings_reader, reports = reader()
+    with caplog.at_level(logging.INFO, logger="poe_lsp.core.settings"):
+        first = settings_reader.read({"edits": {"mode": "confirm"}}, None)
+        second = settings_reader.read(None, {"edits.mode": "confirm"})
+    assert first.edits_mode == second.edits_mode == "review"
+    assert reports == []
+    assert [r.getMessage() for r in caplog.records] == [
+        "setting poe.edits.mode 'confirm' is retired; read as 'review'"
+    ]
 
 
 def test_unknown_keys_are_ignored_without_a_report() -> None:

@@ -32,7 +32,9 @@ from .endpoints import (
 
 log = logging.getLogger(__name__)
 
-EDIT_MODES = ("stream", "final", "confirm")
+EDIT_MODES = ("review", "stream", "final")
+RETIRED_EDIT_MODES = {"confirm": "review"}
+"""Edit modes that are still read, and the mode each now means."""
 DEFAULT_BOT = "GPT-5"
 ATTACH_MODES = ("never", "whenTrimmed", "always")
 TRANSPORTS = ("poe", "openai")
@@ -44,7 +46,7 @@ PARAMETERS_IGNORED_NOTE = (
 )
 """Told once per session when parameters would have been sent over ``transport: openai``."""
 
-EditMode = Literal["stream", "final", "confirm"]
+EditMode = Literal["review", "stream", "final"]
 AttachMode = Literal["never", "whenTrimmed", "always"]
 Transport = Literal["poe", "openai"]
 
@@ -75,8 +77,10 @@ class Settings:
     """Lines of context sent after a selection."""
     max_chars: int = 24000
     """Hard budget for the whole prompt; context is trimmed first."""
-    edits_mode: EditMode = "stream"
-    """How edits reach the document: ``stream``, ``final`` or ``confirm``."""
+    edits_mode: EditMode = "review"
+    """How edits reach the document: ``review`` (a proposal the user accepts or
+    rejects, hunk by hunk), ``stream`` (rewritten while the bot streams) or
+    ``final`` (one edit at the end).  The retired ``confirm`` is read as ``review``."""
     app_title: str = "poe-lsp"
     """Sent as ``X-Title`` on every Poe request."""
     app_referer: str = PROJECT_URL
@@ -171,6 +175,13 @@ class SettingsReader:
     def __init__(self, report: Callable[[str], None]) -> None:
         self._report = report
         self._reported: set[str] = set()
+        self._noted: set[str] = set()
+
+    def _note(self, message: str) -> None:
+        """Log ``message`` once per session: information, not a problem to show."""
+        if message not in self._noted:
+            self._noted.add(message)
+            log.info("%s", message)
 
     def _problem(self, message: str) -> None:
         if message not in self._reported:
@@ -246,10 +257,16 @@ class SettingsReader:
             elif key == "edits.mode":
                 if value in EDIT_MODES:
                     values["edits_mode"] = value
+                elif isinstance(value, str) and value in RETIRED_EDIT_MODES:
+                    values["edits_mode"] = RETIRED_EDIT_MODES[value]
+                    self._note(
+                        f"setting poe.edits.mode {value!r} is retired; "
+                        f"read as {RETIRED_EDIT_MODES[value]!r}"
+                    )
                 else:
                     self._problem(
                         f"poe-lsp: setting poe.edits.mode should be one of "
-                        f"{', '.join(EDIT_MODES)}, not {value!r}; using 'stream'."
+                        f"{', '.join(EDIT_MODES)}, not {value!r}; using 'review'."
                     )
             elif key == "context.attachFile":
                 if value in ATTACH_MODES:

@@ -268,7 +268,7 @@ def start_job(
     stream_edits: bool = True,
 ) -> dict[str, str]:
     """Pick bot and parameters, build the prompt, refuse overlapping edits,
-    then start the job and answer its id.
+    drop the proposals the job replaces, then start the job and answer its id.
 
     ``span`` is the job's target; the prompt shows ``prompt_span`` as the
     selection when it differs (a doc comment's target is not what it documents).
@@ -289,14 +289,6 @@ def start_job(
     )
     files = pick_attachments(server, command, doc, arg, trimmed=composed.trimmed)
     if edits:
-        ws = server.client_capabilities.workspace
-        if not (ws and ws.apply_edit):
-            raise RequestFailed(
-                message=(
-                    "This editor does not accept edits from a language server "
-                    '(workspace.applyEdit); use poe.explain, or poe.ask with output "explain".'
-                )
-            )
         busy = jobs.editing_job_overlapping(doc.uri, span)
         if busy is not None:
             raise RequestFailed(
@@ -322,6 +314,9 @@ def start_job(
     if parameters and server.secrets.transport == "openai" and not server.parameters_note_shown:
         server.parameters_note_shown = True
         server.show(types.MessageType.Info, f"poe-lsp: {PARAMETERS_IGNORED_NOTE}")
+    if edits:
+        # A new job on the range replaces what an earlier one proposed there.
+        server.proposals.replace_overlapping(doc.uri, span)
     job = jobs.start(spec)
     return {"jobId": job.id}
 

@@ -33,6 +33,7 @@ from poe_lsp.core.textdoc import HoverRegion, Span
 from poe_lsp.poe.pipeline import AnswerRequest, stream_answer
 
 from .edits import EditTarget, EditWriter
+from .proposals import hunks_json
 
 if TYPE_CHECKING:
     from poe_lsp.poe.attachments import FileToAttach
@@ -416,6 +417,7 @@ class JobManager:
             server.show(kind, f"poe-lsp: {error.message}")
         elif job.status == "cancelled" and error is not None:
             server.show(types.MessageType.Info, f"poe-lsp: {error.message}")
+        proposal = job.writer.proposal if job.writer is not None else None
         server.protocol.notify(
             "poe/done",
             {
@@ -423,5 +425,10 @@ class JobManager:
                 "status": job.status,
                 "text": job.text,
                 **({"error": job.error} if job.error else {}),
+                **(
+                    {"proposal": {"hunks": hunks_json(server, proposal)}}
+                    if proposal is not None
+                    else {}
+                ),
             },
         )
