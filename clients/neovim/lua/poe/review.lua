@@ -88,6 +88,25 @@ local function changed(bufnr, job_id, count)
   })
 end
 
+--- Clients already told not to draw the proposal hints.
+---@type table<integer, boolean>
+local quieted = {}
+
+--- The server also publishes each pending hunk as a Hint diagnostic, for
+--- clients that draw no diff. Here the inline diff shows the hunks, so the
+--- hints stay in `vim.diagnostic.get()` (and `]d`) but are not drawn again.
+---@param client_id integer
+local function quiet_hints(client_id)
+  if quieted[client_id] then
+    return
+  end
+  quieted[client_id] = true
+  vim.diagnostic.config(
+    { signs = false, underline = false, virtual_text = false, virtual_lines = false },
+    vim.lsp.diagnostic.get_namespace(client_id, false)
+  )
+end
+
 --- Replace a job's pending hunks with the server's list, and redraw them.
 ---@param params { jobId: string, uri: string, bot: string, action: string, hunks: { id: integer, range: lsp.Range, newText: string }[] }
 ---@param client_id integer
@@ -97,6 +116,7 @@ function M.update(params, client_id)
   if not bufnr then
     return nil
   end
+  quiet_hints(client_id)
   forget(bufnr, params.jobId)
   local hunks = params.hunks or {}
   if #hunks > 0 then
