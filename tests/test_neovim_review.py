@@ -126,6 +126,22 @@ def test_accept_and_reject_act_on_the_hunk_under_the_cursor_and_one_undo_takes_i
     assert errors == []
 
 
+def test_two_accepts_without_a_key_between_are_two_undo_steps(start: Start, sample: Path) -> None:
+    """Neovim joins changes made between two keys into one undo step: each
+    accepted change must still be one of its own (a script accepting hunk
+    after hunk, or a mapping doing more than one)."""
+    nvim = proposed(start, sample)
+    lua(
+        nvim,
+        "vim.api.nvim_win_set_cursor(0, { 6, 0 }); vim.cmd('Poe accept'); T.wait_hunks(2)\n"
+        "vim.api.nvim_win_set_cursor(0, { 2, 0 }); vim.cmd('Poe accept'); T.wait_hunks(1)",
+    )
+    lua(nvim, "T.keys('u')")
+    assert lua(nvim, "return T.text()") == ONLY_B + MINE
+    lua(nvim, "T.keys('u')")
+    assert lua(nvim, "return T.text()") == SAMPLE + MINE
+
+
 def test_bang_accepts_every_hunk_as_one_undo_step(start: Start, sample: Path) -> None:
     nvim = proposed(start, sample)
 
@@ -231,6 +247,23 @@ def test_closing_the_buffer_leaves_nothing_behind(start: Start, sample: Path) ->
     lua(nvim, "vim.wait(500)")
     assert lua(nvim, "return T.inline()") == []
     assert lua(nvim, "return require('poe').proposals()") == []
+    # Nothing of the old proposal is left to act on.
+    shown = lua(nvim, "return #T.events.notify")
+    lua(nvim, "vim.cmd('Poe! accept')")
+    notes = lua(nvim, "return T.wait_notify(...)", shown + 1)
+    assert [n["msg"] for n in notes[shown:]] == ["Poe: no proposed changes in this buffer."]
+
+
+def test_a_stopped_server_takes_its_proposal_off_the_screen(start: Start, sample: Path) -> None:
+    nvim = proposed(start, sample)
+    lua(
+        nvim,
+        "vim.lsp.stop_client(vim.lsp.get_clients({ name = 'poe' }), true)\n"
+        "T.wait(5000, function() return #vim.lsp.get_clients({ name = 'poe' }) == 0 end, 'stop')",
+    )
+    assert lua(nvim, "return T.inline()") == []
+    assert lua(nvim, "return require('poe').proposals()") == []
+    assert lua(nvim, "return T.text()") == SAMPLE + MINE
 
 
 def test_fix_leaves_out_the_proposal_hints(start: Start, sample: Path) -> None:

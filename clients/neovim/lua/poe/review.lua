@@ -308,21 +308,11 @@ function M.jump(direction, count)
   vim.api.nvim_win_set_cursor(0, { row + 1, 0 })
 end
 
-local group = vim.api.nvim_create_augroup('poe.review', { clear = true })
--- Nothing is left behind when a buffer goes: its marks go with its text,
--- its proposals from this table.
-vim.api.nvim_create_autocmd({ 'BufUnload', 'BufWipeout' }, {
-  group = group,
-  callback = function(args)
-    if pending[args.buf] then
-      pcall(vim.api.nvim_buf_clear_namespace, args.buf, inline.ns, 0, -1)
-      pending[args.buf] = nil
-    end
-  end,
-})
--- A stopped server cannot accept its proposals any more.
+-- A buffer that closes detaches from the server (its marks go with its
+-- text), and a server that stops cannot accept its proposals any more:
+-- forget them, and erase what is still drawn.
 vim.api.nvim_create_autocmd('LspDetach', {
-  group = group,
+  group = vim.api.nvim_create_augroup('poe.review', { clear = true }),
   callback = function(args)
     for job_id, proposal in pairs(pending[args.buf] or {}) do
       if proposal.client_id == args.data.client_id then
