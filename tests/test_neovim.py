@@ -532,6 +532,7 @@ def test_checkhealth_reports_ok_with_the_server_found(start: Start, sample: Path
     assert "OK server found" in report and "poe-lsp 0.1.0" in report
     assert f"OK POE_API_KEY set, {len(KEY)} characters, ending …{KEY[-2:]}" in report
     assert "attached to 1 buffer(s): poe-lsp 0.1.0, position encoding utf-8" in report
+    assert "edits.mode: review: edit jobs are proposed as an inline diff to :Poe accept" in report
     assert "ERROR" not in report and "WARNING" not in report
     assert KEY not in report
 
