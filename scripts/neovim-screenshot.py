@@ -82,7 +82,9 @@ def lua_string(text: str) -> str:
 
 def lua_table(value: object) -> str:
     if isinstance(value, dict):
-        return "{" + ", ".join(f"[{lua_string(k)}] = {lua_table(v)}" for k, v in value.items()) + "}"
+        return (
+            "{" + ", ".join(f"[{lua_string(k)}] = {lua_table(v)}" for k, v in value.items()) + "}"
+        )
     return lua_string(str(value))
 
 
@@ -214,9 +216,17 @@ def main() -> None:
             }
             # The shell tmux starts may reset PATH: hand the environment to `env`.
             command = shlex.join(
-                ["env", *(f"{k}={v}" for k, v in env.items()), str(BIN / "nvim"), "-u",
-                 str(init), "-i", "NONE", str(source)]
-            )  # fmt: skip
+                [
+                    "env",
+                    *(f"{k}={v}" for k, v in env.items()),
+                    str(BIN / "nvim"),
+                    "-u",
+                    str(init),
+                    "-i",
+                    "NONE",
+                    str(source),
+                ]
+            )
             tmux("new-session", "-d", "-s", SESSION, "-x", str(COLUMNS), "-y", str(LINES), command)
             wait_for("[poe-lsp]")
             tmux("send-keys", "-t", SESSION, ":4,9Poe refactor skip refunds", "Enter")
@@ -228,12 +238,20 @@ def main() -> None:
             page.write_text(to_html(ansi), encoding="utf-8")
             width, height = COLUMNS * 9 + 24, LINES * 20 + 24
             subprocess.run(
-                [shutil.which("chromium") or "chromium", "--headless", "--no-sandbox",
-                 "--disable-gpu", "--hide-scrollbars", f"--user-data-dir={work / 'chromium'}",
-                 f"--window-size={width},{height}", f"--screenshot={out}", page.as_uri()],
+                [
+                    shutil.which("chromium") or "chromium",
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--hide-scrollbars",
+                    f"--user-data-dir={work / 'chromium'}",
+                    f"--window-size={width},{height}",
+                    f"--screenshot={out}",
+                    page.as_uri(),
+                ],
                 check=True,
                 capture_output=True,
-            )  # fmt: skip
+            )
             print(out)
         finally:
             subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
