@@ -7,34 +7,17 @@ not at the start of the line where the hunk is.  And it sends the first
 change of an ``applyEdit`` at once, the rest 20 ms later, so "Accept all"
 arrives as two ``didChange`` notifications.  The content changes below are
 the ones Neovim 0.11.4 sent (its LSP log) when the plugin accepted this
-proposal.
+proposal, the one tests/test_neovim_review.py makes.
 """
 
 from __future__ import annotations
 
 from poe_lsp.core.review import ProposalStore
 from poe_lsp.core.textdoc import DocumentStore, Pos, Span
+from test_neovim_review import REVIEWED, SAMPLE
 
-BEFORE = """\
-def add(a, b):
-    total = a + b
-    return total
-
-
-def greet(name):
-    x = "héllo" + nämé  # ü
-    return x
-"""
-AFTER = """\
-def add(a, b):
-    return a + b
-
-
-def greet(name: str) -> str:
-    x = "héllo" + nämé  # ü
-    # A friendly greeting.
-    return x
-"""
+BEFORE = SAMPLE
+AFTER = REVIEWED + "\n"
 URI = "file:///sample.py"
 INSERTION = (Pos(7, 4), Pos(7, 12), "# A friendly greeting.\n    return x")
 """Neovim's report of inserting hunk 3's line before line 8."""

@@ -53,20 +53,15 @@ function T.setup(opts)
       table.insert(T.events.stream, args.data)
     end,
   })
-  vim.api.nvim_create_autocmd('User', {
-    group = group,
-    pattern = 'PoeDone',
-    callback = function(args)
-      table.insert(T.events.done, args.data)
-    end,
-  })
-  vim.api.nvim_create_autocmd('User', {
-    group = group,
-    pattern = 'PoeProposal',
-    callback = function(args)
-      table.insert(T.events.proposal, args.data)
-    end,
-  })
+  for pattern, events in pairs({ PoeDone = T.events.done, PoeProposal = T.events.proposal }) do
+    vim.api.nvim_create_autocmd('User', {
+      group = group,
+      pattern = pattern,
+      callback = function(args)
+        table.insert(events, args.data)
+      end,
+    })
+  end
   vim.api.nvim_create_autocmd('LspAttach', {
     group = group,
     callback = function()
