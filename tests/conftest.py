@@ -33,10 +33,22 @@ def log_file(tmp_path: Path) -> Path:
     return tmp_path / "poe-lsp.log"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "edits_mode(mode): the edits.mode every editor of the test starts with (in its "
+        "initializationOptions; a test's own options and workspace settings still win)",
+    )
+
+
 @pytest.fixture
-async def make_editor(fake: FakePoe, log_file: Path, tmp_path: Path) -> AsyncIterator[MakeEditor]:
+async def make_editor(
+    fake: FakePoe, log_file: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[MakeEditor]:
     """Start the real server and attach a scripted editor to it."""
     editors: list[Editor] = []
+    marker = request.node.get_closest_marker("edits_mode")
+    mode_options = {"edits": {"mode": marker.args[0]}} if marker else {}
 
     async def make(
         client: str = "visual-studio-code",
@@ -76,7 +88,7 @@ async def make_editor(fake: FakePoe, log_file: Path, tmp_path: Path) -> AsyncIte
                     name="Neovim" if client.startswith("neovim") else "Visual Studio Code"
                 ),
                 root_uri="file:///workspace",
-                initialization_options=init_options or {},
+                initialization_options={**mode_options, **(init_options or {})},
             )
         )
         encoding = result.capabilities.position_encoding

@@ -1,8 +1,9 @@
 """Plain LSP clients: Emacs 28 with eglot, in batch mode, against the real
 server and the fake Poe, using the README's own eglot snippet.
 
-Eglot does not render ``poe/stream``: it gets the edits, the progress, the
-finished explanation as a message and on hover.  Emacs and eglot are
+Eglot does not render ``poe/stream``: it gets a refactor as a review
+proposal (hints, a message, code actions to accept or reject it), the
+progress, and the finished explanation as a message and on hover.  Emacs and eglot are
 installed by ``scripts/install-editors.sh`` (called by ``scripts/test.sh``);
 these tests never skip.  Helix cannot be installed on this machine (no
 Debian 12 package, no PyPI wheel): its README snippet is checked for what it
@@ -23,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from fakepoe import TWO_CHANGES_BEFORE
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -61,15 +64,20 @@ def fake_poe_url() -> Iterator[str]:
 
 
 def run_emacs(
-    script: str, tmp_path: Path, fake_poe_url: str, bot: str, parameters: dict[str, Any]
+    script: str,
+    tmp_path: Path,
+    fake_poe_url: str,
+    bot: str,
+    parameters: dict[str, Any],
+    source: str = SAMPLE,
 ) -> dict[str, Any]:
     """Run ``tests/emacs/<script>`` in ``emacs --batch`` and return its JSON result."""
     emacs = shutil.which("emacs")
     assert emacs, "emacs is missing: run scripts/install-editors.sh"
     snippet = tmp_path / "readme-snippet.el"
     snippet.write_text(readme_block("**Emacs (eglot).**", "elisp"), encoding="utf-8")
-    source = tmp_path / "sample.py"
-    source.write_text(SAMPLE, encoding="utf-8")
+    sample = tmp_path / "sample.py"
+    sample.write_text(source, encoding="utf-8")
     result = tmp_path / "result.json"
     env = {
         **os.environ,
@@ -78,7 +86,7 @@ def run_emacs(
         "POE_API_KEY": KEY,
         "POE_LSP_BASE_URL": fake_poe_url,
         "POE_TEST_SNIPPET": str(snippet),
-        "POE_TEST_FILE": str(source),
+        "POE_TEST_FILE": str(sample),
         "POE_TEST_BOT": bot,
         "POE_TEST_PARAMETERS": json.dumps(parameters),
         "POE_TEST_RESULT": str(result),
@@ -98,13 +106,33 @@ def run_emacs(
     return data
 
 
-def test_eglot_code_action_refactors_a_region(tmp_path: Path, fake_poe_url: str) -> None:
+def test_eglot_refactor_is_a_proposal_accepted_through_a_code_action(
+    tmp_path: Path, fake_poe_url: str
+) -> None:
     data = run_emacs(
         "refactor.el", tmp_path, fake_poe_url, "FencedCodeBot", {"answer": "return a + b"}
     )
-    assert data["status"] == "done", data
     assert data["before"] == SAMPLE
+    assert data["proposed"] == SAMPLE, "review mode writes nothing before the accept"
     assert data["text"] == "def add(a, b):\n    return a + b\n"
+    assert "FencedCodeBot proposes a change to sample.py" in data["messages"]
+
+
+def test_eglot_accepts_one_hunk_and_rejects_the_other(tmp_path: Path, fake_poe_url: str) -> None:
+    data = run_emacs(
+        "review.el", tmp_path, fake_poe_url, "TwoChangesBot", {}, source=TWO_CHANGES_BEFORE
+    )
+    assert data["offered"][:4] == [
+        "Accept change from TwoChangesBot: replace 1 line with 2",
+        "Reject change from TwoChangesBot: replace 1 line with 2",
+        "Accept all changes from TwoChangesBot",
+        "Reject all changes from TwoChangesBot",
+    ]
+    # Only the accepted hunk (line 5 became two lines); line 1 is as it was.
+    assert data["text"] == TWO_CHANGES_BEFORE.replace(
+        "        result = result + p\n", "        # Add each price.\n        result += p\n"
+    )
+    assert "TwoChangesBot proposes 2 changes to sample.py" in data["messages"]
 
 
 def test_eglot_hover_shows_a_finished_explanation(tmp_path: Path, fake_poe_url: str) -> None:

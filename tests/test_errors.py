@@ -244,6 +244,7 @@ async def test_flaky_bot_refactor_writes_the_recovered_code_exactly_once(
     )
     assert done["status"] == "done", done
     assert done["text"] == answer
+    await editor.command("poe.accept", {"jobId": done["jobId"]})  # the default: review
     assert editor.text(uri) == SOURCE.replace(TARGET, NEW_TARGET)
 
 
@@ -262,5 +263,6 @@ async def test_a_job_after_several_failures_still_succeeds(make_editor: MakeEdit
         ),
     )
     assert done["status"] == "done", done
+    await editor.command("poe.accept", {"jobId": done["jobId"]})  # the default: review
     assert editor.text(uri) == SOURCE.replace(TARGET, NEW_TARGET)
     assert len(error_messages(editor)) == len(failing)

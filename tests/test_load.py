@@ -19,6 +19,9 @@ from conftest import MakeEditor
 from editor import Editor
 from fakepoe import FakePoe
 
+# These tests are about many streaming jobs at once, not review proposals.
+pytestmark = pytest.mark.edits_mode("stream")
+
 JOBS_PER_DOCUMENT = 5
 DOCUMENTS = 10
 SLOW = {"chunks": 20, "delay": 0.1}

@@ -133,17 +133,16 @@ def open_sample(nvim: pynvim.Nvim, path: Path) -> None:
 
 
 def bots(**actions: tuple[str, dict[str, Any]]) -> dict[str, Any]:
-    """Initialization options naming one bot (and its parameters) per action."""
+    """Initialization options naming one bot (and its parameters) per action.
+
+    These tests watch edits land as they stream (and undo them), so they ask
+    for ``edits.mode: stream`` rather than the default review proposal.
+    """
     return {
         "actions": {action: {"bot": bot} for action, (bot, _) in actions.items()},
         "botParameters": {bot: params for bot, params in actions.values()},
+        "edits": {"mode": "stream"},
     }
-
-
-def streamed(**actions: tuple[str, dict[str, Any]]) -> dict[str, Any]:
-    """:func:`bots`, with edits written into the buffer as the bot streams
-    (``edits.mode = "stream"``) instead of proposed for review."""
-    return {**bots(**actions), "edits": {"mode": "stream"}}
 
 
 def explained(start: Start, sample: Path, answer: str) -> pynvim.Nvim:
@@ -301,9 +300,7 @@ def test_refactor_rewrites_exactly_the_selection_and_one_undo_restores_it(
     start: Start, sample: Path
 ) -> None:
     code = '"hello " + name'
-    nvim = start(
-        streamed(refactor=("FencedCodeBot", {"answer": code, "chunk_size": 3, "delay": 0.01}))
-    )
+    nvim = start(bots(refactor=("FencedCodeBot", {"answer": code, "chunk_size": 3, "delay": 0.01})))
     open_sample(nvim, sample)
     # A change of the user's own, before the refactor: undo must keep it.
     lua(nvim, "T.keys('Go# mine<Esc>')")
@@ -336,7 +333,7 @@ def test_refactor_rewrites_exactly_the_selection_and_one_undo_restores_it(
 
 
 def test_linewise_refactor_with_an_instruction(start: Start, sample: Path) -> None:
-    nvim = start(streamed(refactor=("FencedCodeBot", {"answer": "return a + b", "chunk_size": 5})))
+    nvim = start(bots(refactor=("FencedCodeBot", {"answer": "return a + b", "chunk_size": 5})))
     open_sample(nvim, sample)
     lua(nvim, "T.select('V', ...)", [2, 0], [3, 0], ":Poe refactor inline the variable<CR>")
     assert lua(nvim, "return T.wait_done(1).status") == "done"
@@ -350,7 +347,7 @@ def test_linewise_refactor_with_an_instruction(start: Start, sample: Path) -> No
 
 
 def test_document_writes_a_docstring_where_python_expects_it(start: Start, sample: Path) -> None:
-    nvim = start(streamed(document=("ExplainBot", {"answer": "Add two numbers."})))
+    nvim = start(bots(document=("ExplainBot", {"answer": "Add two numbers."})))
     open_sample(nvim, sample)
     lua(nvim, "vim.api.nvim_win_set_cursor(0, { 2, 6 })")
     lua(nvim, "vim.cmd('Poe document')")
@@ -364,7 +361,7 @@ def test_document_writes_a_docstring_where_python_expects_it(start: Start, sampl
 
 
 def test_fix_sends_the_diagnostics_under_the_range(start: Start, sample: Path) -> None:
-    nvim = start(streamed(fix=("FencedCodeBot", {"answer": 'x = "héllo" + name'})))
+    nvim = start(bots(fix=("FencedCodeBot", {"answer": 'x = "héllo" + name'})))
     open_sample(nvim, sample)
     lua(nvim, "vim.cmd('2Poe fix')")
     notes = lua(nvim, "return T.wait_notify(1, 0)")
@@ -421,9 +418,7 @@ def test_cancel_stops_a_slow_bot(start: Start, sample: Path) -> None:
 
 def test_cancelling_a_streamed_refactor_puts_the_original_back(start: Start, sample: Path) -> None:
     code = "\n".join(f"step_{i} = {i}" for i in range(60))
-    nvim = start(
-        streamed(refactor=("FencedCodeBot", {"answer": code, "chunk_size": 4, "delay": 0.05}))
-    )
+    nvim = start(bots(refactor=("FencedCodeBot", {"answer": code, "chunk_size": 4, "delay": 0.05})))
     open_sample(nvim, sample)
     lua(nvim, "vim.cmd('2,3Poe refactor shorter')")
     lua(nvim, "T.wait(10000, function() return T.events.edits >= 2 end, 'streamed edits')")

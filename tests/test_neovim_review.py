@@ -13,7 +13,7 @@ from pathlib import Path
 import pynvim
 
 import test_neovim
-from test_neovim import SAMPLE, Start, bots, lua, open_sample
+from test_neovim import SAMPLE, Start, lua, open_sample
 
 # test_neovim's fixtures, used here by name: Neovim with the plugin, the fake
 # Poe, and the sample file.
@@ -56,7 +56,13 @@ INLINE_ALL = [
 def proposed(start: Start, sample_path: Path) -> pynvim.Nvim:
     """Neovim with the sample open, a change of the user's at its end, and
     the refactor of lines 1-8 proposed (three hunks)."""
-    nvim = start(bots(refactor=("FencedCodeBot", {"answer": REVIEWED})))
+    # `edits.mode` left at its default, review.
+    nvim = start(
+        {
+            "actions": {"refactor": {"bot": "FencedCodeBot"}},
+            "botParameters": {"FencedCodeBot": {"answer": REVIEWED}},
+        }
+    )
     open_sample(nvim, sample_path)
     lua(nvim, "T.keys('Go# mine<Esc>')")
     lua(nvim, "vim.cmd('1,8Poe refactor tidy it')")

@@ -10,6 +10,9 @@ from conftest import MakeEditor
 from editor import Editor
 from fakepoe import FakePoe
 
+# These tests are about streamed and final edits landing in the document, not review proposals.
+pytestmark = pytest.mark.edits_mode("stream")
+
 SOURCE = """def greet(name):
     print("hello " + name)
 
@@ -100,7 +103,7 @@ async def test_stream_mode_writes_progressively(make_editor: MakeEditor) -> None
     assert len(editor.workspace_edits) > 1
 
 
-async def test_confirm_mode_sends_one_annotated_edit_needing_confirmation(
+async def test_the_retired_confirm_mode_proposes_and_writes_nothing(
     make_editor: MakeEditor,
 ) -> None:
     editor = await make_editor(workspace={"edits": {"mode": "confirm"}})
@@ -110,10 +113,9 @@ async def test_confirm_mode_sends_one_annotated_edit_needing_confirmation(
         on_total(editor, uri, NEW_TOTAL),
     )
     assert done["status"] == "done"
-    assert len(editor.workspace_edits) == 1
-    (edit,) = editor.workspace_edits[0]["edits"]
-    assert edit.annotation_id
-    assert editor.text(uri) == SOURCE.replace(TOTAL, NEW_TOTAL)
+    assert editor.edits_received == 0
+    assert [hunk["newText"] for hunk in done["proposal"]["hunks"]] == [NEW_TOTAL]
+    assert editor.text(uri) == SOURCE
 
 
 async def test_non_ascii_positions_are_right_in_utf8_and_utf16(editor: Editor) -> None:

@@ -19,8 +19,11 @@ import type { DoneParams, JobTracker, StreamParams } from "./core/jobs";
 import {
   ACTIONS,
   type Action,
+  COST_SETTINGS,
+  type CostSetting,
   initializationOptions,
   needsRestart,
+  userOptionsChanged,
   workspaceSection,
 } from "./core/options";
 import { SentVersions } from "./core/sentVersions";
@@ -58,6 +61,8 @@ export class ServerManager implements vscode.Disposable {
   private queue: Promise<void> = Promise.resolve();
   private readonly readyListeners = new Set<() => void>();
   private readonly sent = new SentVersions();
+  /** The `initializationOptions` the running server got. */
+  private startedWith: Record<string, unknown> | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -67,7 +72,10 @@ export class ServerManager implements vscode.Disposable {
   ) {
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((event) => {
-        if (needsRestart((key) => event.affectsConfiguration(key))) {
+        const affects = (key: string): boolean => event.affectsConfiguration(key);
+        // A user's own cost setting is an initialization option: a new value needs a
+        // restart. A workspace's value of the same key reaches the server without one.
+        if (needsRestart(affects) || userOptionsChanged(this.startedWith, this.userOptions())) {
           this.log.info("a start-up setting changed; restarting the server shortly");
           this.restarter.trigger();
         }
@@ -123,6 +131,8 @@ export class ServerManager implements vscode.Disposable {
     if (!spawn.hasKey) {
       this.log.warn("no API key: use 'Poe: Set API Key' or set POE_API_KEY");
     }
+    // What this start sends: a later change to these user values restarts the server.
+    this.startedWith = this.userOptions();
     const client = new LanguageClient("poe", "Poe", spawn.process, this.clientOptions());
     client.registerFeature(new PoeStreamFeature());
     client.onNotification("poe/stream", (params: StreamParams) => this.jobs.stream(params));
@@ -152,7 +162,7 @@ export class ServerManager implements vscode.Disposable {
     return {
       documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
       outputChannel: this.log,
-      initializationOptions: this.userOptions(),
+      initializationOptions: this.startedWith,
       synchronize: { configurationSection: "poe" },
       middleware: {
         didOpen: async (document, next) => {
@@ -261,6 +271,10 @@ export class ServerManager implements vscode.Disposable {
     for (const action of ACTIONS) {
       actionBots[action] = user(`actions.${action}.bot`);
     }
+    const costs: Partial<Record<CostSetting, unknown>> = {};
+    for (const key of COST_SETTINGS) {
+      costs[key] = user(key);
+    }
     return initializationOptions({
       bot: user("bot"),
       actionBots,
@@ -269,6 +283,7 @@ export class ServerManager implements vscode.Disposable {
       uploadUrl: user("uploadUrl"),
       transport: user("transport"),
       openaiBaseUrl: user("openaiBaseUrl"),
+      costs,
     });
   }
 

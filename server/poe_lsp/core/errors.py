@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import enum
 
+from .botnames import BOT_NAME_RULE
+
 
 class ErrorKind(enum.Enum):
     """What went wrong, independently of how it is reported."""
@@ -28,6 +30,8 @@ class ErrorKind(enum.Enum):
     CONFLICT = "conflict"
     EDIT_REJECTED = "edit_rejected"
     UPLOAD_FAILED = "upload_failed"
+    OVER_YOUR_LIMITS = "over_your_limits"
+    BAD_BOT_NAME = "bad_bot_name"
 
 
 def setting_name(key: str) -> str:
@@ -109,6 +113,18 @@ def _sentence(kind: ErrorKind, bot: str, detail: str) -> str:
                 f"Uploading the attachment to Poe failed{detail_part}. Check the upload "
                 "endpoint (POE_LSP_UPLOAD_URL or uploadUrl) and try again, or set "
                 f'{setting_name("context.attachFile")} to "whenTrimmed" or "never".'
+            )
+
+        case ErrorKind.OVER_YOUR_LIMITS:
+            return (
+                "The workspace's larger poe.context.maxChars was not allowed, and within "
+                f"your own the selection does not fit{detail_part}. Select less, or raise "
+                "poe.context.maxChars in your own settings."
+            )
+        case ErrorKind.BAD_BOT_NAME:
+            return (
+                f"{bot} is not a Poe bot name, so nothing was sent. A bot name has "
+                f"{BOT_NAME_RULE} characters."
             )
 
 

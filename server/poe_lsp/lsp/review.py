@@ -34,7 +34,7 @@ from lsprotocol import types
 from poe_lsp.core.review import REJECTED, Hunk, Proposal
 from poe_lsp.core.textdoc import Document
 
-from .commands import RequestFailed, invalid, shown, the_argument
+from .arguments import RequestFailed, invalid, shown, the_argument
 from .positions import span_of
 from .proposals import (
     accept_title,
@@ -69,7 +69,7 @@ class Review:
 
     def _created(self, proposal: Proposal) -> None:
         server = self.server
-        self._publish(proposal.uri)
+        self._publish(proposal.uri, refresh=True)
         if len(proposal):
             self._notify(proposal)
         if not server.stream_capable:
@@ -77,7 +77,8 @@ class Review:
 
     def _updated(self, proposal: Proposal, gone: Mapping[int, str]) -> None:
         self._changed.set()
-        self._publish(proposal.uri)
+        # Moved lenses are the client's to move; gone ones it must be told about.
+        self._publish(proposal.uri, refresh=bool(gone))
         if gone:
             self._notify(proposal)
 
@@ -111,8 +112,9 @@ class Review:
             },
         )
 
-    def _publish(self, uri: str) -> None:
-        """Publish the document's hunks as diagnostics, if they look different now."""
+    def _publish(self, uri: str, *, refresh: bool) -> None:
+        """Publish the document's hunks as diagnostics, if they look different now,
+        and (``refresh``) have clients that can ask for the code lenses again."""
         server = self.server
         doc = server.documents.get(uri)
         diagnostics: list[types.Diagnostic] = []
@@ -131,7 +133,7 @@ class Review:
                 uri=uri, diagnostics=diagnostics, version=doc.version if doc else None
             )
         )
-        if server.supports_code_lens_refresh():
+        if refresh and server.supports_code_lens_refresh():
             future = server.workspace_code_lens_refresh(None)
             future.add_done_callback(_quietly)
 

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from poe_lsp.core.botnames import is_bot_name, quoted
 from poe_lsp.core.endpoints import DEFAULT_BASE_URL, PROJECT_URL
 from poe_lsp.core.errors import ErrorKind, PoeError
 from poe_lsp.poe.retrying import RetryPolicy, TextEvent, stream_with_retries
@@ -176,6 +177,9 @@ class PoeClient(RetryPolicy):
         the client's) is how long the bot may send nothing at all before the
         request fails as ``TIMED_OUT``.
         """
+        if not is_bot_name(bot):
+            # The name is a path on the user's endpoint: never request another one.
+            raise PoeError(ErrorKind.BAD_BOT_NAME, bot=quoted(bot))
         if not self._api_key:
             raise PoeError(ErrorKind.NO_KEY, bot=bot)
         fp = _fp()
@@ -286,6 +290,8 @@ class PoeClient(RetryPolicy):
         app_referer: str = PROJECT_URL,
     ) -> tuple[bool, str]:
         """Ask ``bot`` for its settings (spends no points): ``(ok, one-line description)``."""
+        if not is_bot_name(bot):
+            return False, PoeError(ErrorKind.BAD_BOT_NAME, bot=quoted(bot)).message
         if not self._api_key:
             return False, PoeError(ErrorKind.NO_KEY, bot=bot).message
         fp = _fp()

@@ -21,7 +21,9 @@ local NAME_RULE = 'letters, digits, ".", "-" and "_", starting with a letter or 
 ---@param name string
 ---@return boolean
 function M.is_name(name)
-  return #name <= 64 and name:match('^[A-Za-z0-9][A-Za-z0-9._%-]*$') ~= nil
+  return type(name) == 'string'
+    and #name <= 64
+    and name:match('^[A-Za-z0-9][A-Za-z0-9._%-]*$') ~= nil
 end
 
 --- The bots the server lists, synchronously (for completion); {} without a client.

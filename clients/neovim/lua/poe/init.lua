@@ -179,6 +179,15 @@ function M.bot_names(bufnr)
   return require('poe.bots').names(bufnr)
 end
 
+--- Whether `name` keeps the server's bot-name rule (server/poe_lsp/botnames.py):
+--- a letter or digit, then letters, digits, `.`, `-` or `_`, at most 64 in
+--- all. A bot is requested at `<base>{name}`: nothing may leave that path.
+---@param name any
+---@return boolean
+function M.is_bot_name(name)
+  return require('poe.bots').is_name(name)
+end
+
 --- Choose the bot for this buffer (`buffer`) or for every buffer; without a
 --- name pick one with `vim.ui.select()` from `poe.listBots`. The name
 --- `default` goes back to the bots the settings give each action.

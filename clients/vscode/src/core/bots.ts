@@ -4,19 +4,10 @@
  * picked by typing its name and pressing Enter. Plain data (unit-tested).
  */
 
-/**
- * A Poe bot's name as poe.com/<name> spells it; the server admits no other
- * (a name becomes part of the request URL).
- */
-export const BOT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+import { BOT_NAME_RULE, isBotName } from "./botName";
 
-export const BOT_NAME_RULE =
-  "A bot name is letters, digits, '.', '-' and '_', starting with a letter or digit, at most 64.";
-
-/** Whether `name` may name a Poe bot. */
-export function isBotName(name: string): boolean {
-  return BOT_NAME.test(name);
-}
+// The one rule (core/botName.ts), re-exported for the picker's callers.
+export { BOT_NAME, BOT_NAME_RULE, isBotName } from "./botName";
 
 /** One entry of `poe.listBots` (contract §4), as far as the picker needs it. */
 export interface ListedBot {
