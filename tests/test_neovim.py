@@ -469,9 +469,10 @@ def test_poe_completes_its_subcommands_and_the_bots(start: Start, sample: Path) 
     nvim = start({"bot": "ExplainBot", "allowedBots": ["SlowBot"]})
     open_sample(nvim, sample)
     subs = lua(nvim, "return vim.fn.getcompletion('Poe ', 'cmdline')")
-    for name in ("explain", "refactor", "document", "fix", "ask", "bot", "cancel", "log"):
+    for name in ("explain", "refactor", "document", "fix", "ask", "accept", "reject", "bot"):
         assert name in subs
-    assert lua(nvim, "return vim.fn.getcompletion(\"'<,'>Poe re\", 'cmdline')") == ["refactor"]
+    assert "cancel" in subs and "log" in subs
+    assert lua(nvim, "return vim.fn.getcompletion(\"'<,'>Poe ref\", 'cmdline')") == ["refactor"]
     names = lua(nvim, "return vim.fn.getcompletion('Poe bot ', 'cmdline')")
     assert "ExplainBot" in names and "SlowBot" in names
 
@@ -529,6 +530,7 @@ def test_checkhealth_reports_ok_with_the_server_found(start: Start, sample: Path
     assert "OK server found" in report and "poe-lsp 0.1.0" in report
     assert f"OK POE_API_KEY set, {len(KEY)} characters, ending …{KEY[-2:]}" in report
     assert "attached to 1 buffer(s): poe-lsp 0.1.0, position encoding utf-8" in report
+    assert "edits.mode: review: edit jobs are proposed as an inline diff to :Poe accept" in report
     assert "ERROR" not in report and "WARNING" not in report
     assert KEY not in report
 

@@ -183,7 +183,7 @@ function M.on_stream(_, params, _)
 end
 
 --- `poe/done`: the job's last word.
----@param params { jobId: string, action: string, bot: string, status: string, text: string, error?: string }
+---@param params { jobId: string, action: string, bot: string, status: string, text: string, error?: string, proposal?: table }
 function M.on_done(_, params, _)
   local job = job_for('done', params)
   if not job then
@@ -205,6 +205,9 @@ function M.on_done(_, params, _)
   if job.output == 'edit' then
     require('poe.edits').finish(job.bufnr)
   end
+  if params.proposal and params.status == 'done' then
+    require('poe.review').on_done(params, job.client_id)
+  end
   if params.error then
     shown_errors[params.error] = vim.uv.now()
     local level = params.status == 'failed' and vim.log.levels.ERROR or vim.log.levels.WARN
@@ -214,6 +217,14 @@ function M.on_done(_, params, _)
   end
   emit('PoeDone', params)
   M.jobs[job.id] = nil
+end
+
+--- Show an error sentence once: the server's `window/showMessage` copy of
+--- it, if one comes, is dropped.
+---@param sentence string
+function M.error(sentence)
+  shown_errors[sentence] = vim.uv.now()
+  notify(sentence, vim.log.levels.ERROR)
 end
 
 --- `window/showMessage`: a job failure also arrives as `poe/done` (shown
