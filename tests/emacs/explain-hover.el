@@ -5,15 +5,14 @@
       (hover nil))
   ;; As M-x eglot-code-actions on the region, picking the explanation.
   (eglot-code-actions (car region) (cdr region) "" t)
-  (let ((done (poe-test-wait-done 1)))
+  (let ((status (poe-test-wait-idle)))
     ;; Hover inside the explained range, through eglot's own eldoc function.
     (goto-char (car region))
     (forward-line 1)
     (forward-char 6)
     (eglot-hover-eldoc-function (lambda (info &rest _) (setq hover (or info ""))))
     (poe-test-wait (lambda () hover) "hover")
-    (poe-test-write `((status . ,(plist-get done :status))
-                      (text . ,(plist-get done :text))
+    (poe-test-write `((running . ,(plist-get status :runningJobs))
                       (hover . ,hover)
                       (messages . ,(poe-test-messages))))))
 (kill-emacs 0)

@@ -27,14 +27,6 @@
   (plist-put options :botParameters
              (list (intern (concat ":" (getenv "POE_TEST_BOT"))) parameters)))
 
-(defvar poe-test-done nil "The `poe/done' notifications seen, newest first.")
-
-(cl-defmethod eglot-handle-notification (_server (_method (eql poe/done)) &rest params)
-  (push params poe-test-done))
-
-(cl-defmethod eglot-handle-notification (_server (_method (eql poe/stream)) &rest _params)
-  nil)
-
 (defun poe-test-idle ()
   "Do what eglot's idle timer does in an interactive Emacs.
 Batch Emacs never becomes idle, so eglot's didChange timer never fires."
@@ -71,10 +63,16 @@ Batch Emacs never becomes idle, so eglot's didChange timer never fires."
       (forward-line (1+ (- last-line first-line)))
       (cons beg (point)))))
 
-(defun poe-test-wait-done (count)
-  "Wait for the COUNTth `poe/done' and return it."
-  (poe-test-wait (lambda () (>= (length poe-test-done) count)) "poe/done")
-  (car poe-test-done))
+(defun poe-test-status ()
+  "The server's `poe/status' counts, as a plist."
+  (jsonrpc-request (eglot-current-server) :poe/status nil))
+
+(defun poe-test-wait-idle ()
+  "Wait until the server runs no job: eglot gets no `poe/done' (it did not
+ask for `poe/*'), nor progress (eglot 1.9 declares none)."
+  (poe-test-wait (lambda () (zerop (plist-get (poe-test-status) :runningJobs)))
+                 "the job to end")
+  (poe-test-status))
 
 (defun poe-test-write (alist)
   "Write ALIST as JSON to POE_TEST_RESULT."

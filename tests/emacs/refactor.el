@@ -5,9 +5,9 @@
        (before (buffer-string)))
   ;; As M-x eglot-code-actions on the region, picking the refactor.
   (eglot-code-actions (car region) (cdr region) "refactor.rewrite" t)
-  (let ((done (poe-test-wait-done 1)))
-    (poe-test-write `((status . ,(plist-get done :status))
-                      (error . ,(plist-get done :error))
+  (let ((status (poe-test-wait-idle)))
+    (poe-test-write `((running . ,(plist-get status :runningJobs))
+                      (messages . ,(poe-test-messages))
                       (before . ,before)
                       (text . ,(buffer-string))))))
 (kill-emacs 0)

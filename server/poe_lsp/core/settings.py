@@ -83,6 +83,11 @@ class Settings:
     """Sent as ``HTTP-Referer`` on every Poe request."""
     idle_seconds: float = 120.0
     """A bot that sends nothing for this long (not even a keep-alive) has stopped answering."""
+    apply_edit_seconds: float = 10.0
+    """How long the client may take to answer a ``workspace/applyEdit`` (or another
+    request the server makes while a job ends): past it the job stops writing and
+    ends, leaving the document as the editor shows it.  Edits that ask the user to
+    confirm wait without limit."""
     answer_max_chars: int = 200000
     """Longest answer read; a longer one stops the job (failed, nothing written)."""
     attach_file: AttachMode = "never"
@@ -235,6 +240,7 @@ class SettingsReader:
             "app.title": ("app_title", str),
             "app.referer": ("app_referer", str),
             "timeouts.idleSeconds": ("idle_seconds", float),
+            "timeouts.applyEditSeconds": ("apply_edit_seconds", float),
             "answer.maxChars": ("answer_max_chars", int),
         }
         for key, value in raw.items():

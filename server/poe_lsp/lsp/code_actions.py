@@ -55,8 +55,10 @@ def actions_for(server: PoeServer, params: types.CodeActionParams) -> list[types
         diagnostics = [unstructure(d) for d in params.context.diagnostics]
         offers.append((FIX_KIND, "fix", {"range": rng_json, "diagnostics": diagnostics}))
     found: list[types.CodeAction] = []
+    # A client without workspace/applyEdit (Vim's ALE) could only be refused.
+    edits = server.supports_apply_edit()
     for kind, action, extra in offers:
-        if not _wanted(kind, only):
+        if not _wanted(kind, only) or (action != "explain" and not edits):
             continue
         bot = server.settings.bot_for(action)
         title = action_title(action, bot)

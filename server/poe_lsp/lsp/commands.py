@@ -43,6 +43,15 @@ class RequestFailed(JsonRpcException):
     MESSAGE = "Request failed"
 
 
+def no_edits_here(command: str) -> str:
+    """Why an editing command cannot run in a client without ``workspace/applyEdit``."""
+    return (
+        f"{command} cannot change this document: this editor does not accept edits "
+        "from a language server (it declares no workspace.applyEdit). Use poe.explain, "
+        'or poe.ask with output "explain", instead.'
+    )
+
+
 def invalid(message: str) -> JsonRpcInvalidParams:
     """A -32602 error whose message is the one sentence the user sees."""
     return JsonRpcInvalidParams(message=message)
@@ -289,14 +298,8 @@ def start_job(
     )
     files = pick_attachments(server, command, doc, arg, trimmed=composed.trimmed)
     if edits:
-        ws = server.client_capabilities.workspace
-        if not (ws and ws.apply_edit):
-            raise RequestFailed(
-                message=(
-                    "This editor does not accept edits from a language server "
-                    '(workspace.applyEdit); use poe.explain, or poe.ask with output "explain".'
-                )
-            )
+        if not server.supports_apply_edit():
+            raise RequestFailed(message=no_edits_here(command))
         busy = jobs.editing_job_overlapping(doc.uri, span)
         if busy is not None:
             raise RequestFailed(

@@ -108,6 +108,8 @@ class EditWriter:
         self.tracker.on_update = self._document_changed
         self._wakeup = asyncio.Event()
         self.conflict_error: PoeError | None = None
+        """Why the writer stopped for good: the user's typing in the range, or an
+        edit the editor never answered."""
         self.declined = False
         self.written = False
         self.edits_sent = 0
@@ -201,10 +203,25 @@ class EditWriter:
         self.tracker.expect(doc.text, desired)
         edit = self._workspace_edit(edit_range, new_text, doc.version, confirm=confirm)
         self.edits_sent += 1
+        params = types.ApplyWorkspaceEditParams(edit=edit, label=self.target.title)
         try:
-            result = await self.server.workspace_apply_edit_async(
-                types.ApplyWorkspaceEditParams(edit=edit, label=self.target.title)
+            if confirm:  # the user reads the change first: no time limit
+                result = await self.server.workspace_apply_edit_async(params)
+            else:
+                seconds = self.server.settings.apply_edit_seconds
+                result = await self.server.request_within(
+                    types.WORKSPACE_APPLY_EDIT, params, seconds
+                )
+        except TimeoutError:
+            # The edit may or may not have landed (ALE applies it and never
+            # answers): no further edit, no restore, nothing more to wait for.
+            log.warning("%s: edit %d was never answered", self.answer.id, self.edits_sent)
+            self.tracker.cancel_pending()
+            self.conflict_error = PoeError(
+                ErrorKind.EDIT_UNANSWERED, detail=f"within {seconds:g} s"
             )
+            self.answer.cancel()
+            return False
         except Exception:
             log.warning("%s: workspace/applyEdit failed", self.answer.id, exc_info=True)
             self.tracker.cancel_pending()
