@@ -16,7 +16,7 @@ import {
 } from "vscode-languageclient/node";
 
 import { Debouncer } from "./core/debounce";
-import type { DoneParams, JobTracker, StreamParams } from "./core/jobs";
+import { type DoneParams, doneNotice, type JobTracker, type StreamParams } from "./core/jobs";
 import {
   ACTIONS,
   type Action,
@@ -172,7 +172,15 @@ export class ServerManager implements vscode.Disposable {
     const client = new LanguageClient("poe", "Poe", serverOptions, clientOptions);
     client.registerFeature(new PoeStreamFeature());
     client.onNotification("poe/stream", (params: StreamParams) => this.jobs.stream(params));
-    client.onNotification("poe/done", (params: DoneParams) => this.jobs.done(params));
+    client.onNotification("poe/done", (params: DoneParams) => {
+      this.jobs.done(params);
+      const notice = doneNotice(params);
+      if (notice?.level === "error") {
+        void this.reportError(notice.message);
+      } else if (notice) {
+        void vscode.window.showInformationMessage(`Poe: ${notice.message}`);
+      }
+    });
     this.client = client;
     try {
       await client.start();

@@ -133,6 +133,7 @@ function userSettings(baseUrl, extra) {
     "poe.actions.refactor.bot": "FencedCodeBot",
     "poe.actions.ask.bot": "SlowBot",
     "poe.edits.mode": "stream",
+    "poe.allowedBots": ["OutOfPointsBot"],
     ...(process.env.POE_E2E_TRACE ? { "poe.trace.server": "verbose" } : {}),
     "poe.botParameters": {
       ExplainBot: { answer: EXPLANATION, chunk_size: 16, delay: 0.03 },
@@ -327,6 +328,8 @@ function judge(o) {
     expect(o, "webview shows the rendered explanation", (o.webviewText || "").includes("Returns the n best-selling products by revenue"));
     expect(o, "webview shows the bot", (o.webviewText || "").includes("Explain · ExplainBot"));
     expect(o, "Markdown was rendered (no raw ### or **)", o.webviewText && !o.webviewText.includes("###") && !o.webviewText.includes("**"));
+    expect(o, "a failing job ends failed", c.failedStatus === "failed" && (c.failedError || "").includes("out of points"));
+    expect(o, "its failure was shown once", (c.failureShown || []).length === 1);
   } else {
     expect(o, "the start error says poe-lsp was not found on PATH", (c.lastStartError || "").includes("not found on PATH"));
     expect(o, "the error says how to install it", (c.lastStartError || "").includes("pip install"));
