@@ -12,17 +12,14 @@ names, not run.
 from __future__ import annotations
 
 import json
-import os
-import re
 import shutil
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from real_editors import BIN, Snippet, readme_block, scenario_env
+
 EMACS_DIR = Path(__file__).parent / "emacs"
 KEY = "emacs-test-key-9876543210-secret"
 
@@ -31,15 +28,6 @@ def add(a, b):
     total = a + b
     return total
 """
-
-
-def readme_block(heading: str, language: str) -> str:
-    """The first ``language`` code block after the paragraph starting ``heading``."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = readme.index(heading)
-    match = re.compile(rf"```{language}\n(.*?)```", re.S).search(readme, start)
-    assert match, f"no {language} block after {heading!r} in README.md"
-    return match.group(1)
 
 
 def run_emacs(
@@ -56,23 +44,9 @@ def run_emacs(
     README's elisp block after ``snippet_heading``, and return its JSON result."""
     emacs = shutil.which("emacs")
     assert emacs, "emacs is missing: run scripts/install-editors.sh"
-    snippet = tmp_path / "readme-snippet.el"
-    snippet.write_text(readme_block(snippet_heading, "elisp"), encoding="utf-8")
-    source = tmp_path / "sample.py"
-    source.write_text(SAMPLE, encoding="utf-8")
-    result = tmp_path / "result.json"
-    env = {
-        **os.environ,
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "HOME": str(tmp_path),
-        "POE_API_KEY": KEY,
-        "POE_LSP_BASE_URL": fake_poe_url,
-        "POE_TEST_SNIPPET": str(snippet),
-        "POE_TEST_FILE": str(source),
-        "POE_TEST_BOT": bot,
-        "POE_TEST_PARAMETERS": json.dumps(parameters),
-        "POE_TEST_RESULT": str(result),
-    }
+    snippet = Snippet(snippet_heading, "elisp", "sample.py", SAMPLE, KEY)
+    env = scenario_env(snippet, tmp_path, fake_poe_url, bot, parameters)
+    result = Path(env["POE_TEST_RESULT"])
     proc = subprocess.run(
         [emacs, "--batch", "-l", str(EMACS_DIR / helper), "-l", str(EMACS_DIR / script)],
         env=env,

@@ -153,28 +153,33 @@ async def test_opted_in_client_gets_poe_notifications(make_editor: MakeEditor, c
 
 # -- one failure channel -----------------------------------------------------------------------
 
+CHANNEL = [
+    ("emacs", "window/showMessage"),
+    ("visual-studio-code", "poe/done"),
+    ("neovim@v0.11.0", "poe/done"),
+]
+"""Where each client is told a failure: opted-in clients render poe/done."""
 
-async def test_failure_reaches_a_plain_client_once_as_a_message(make_editor: MakeEditor) -> None:
-    editor = await plain(make_editor)
+
+async def client_editor(make_editor: MakeEditor, client: str) -> Editor:
+    return await make_editor(client, stream=client != "emacs")
+
+
+@pytest.mark.parametrize(("client", "channel"), CHANNEL)
+async def test_failure_is_told_once_in_the_channel_the_client_renders(
+    make_editor: MakeEditor, client: str, channel: str
+) -> None:
+    editor = await client_editor(make_editor, client)
     uri = editor.open("shop.py", SOURCE)
     job_id = await editor.start("poe.refactor", {**refactor(editor, uri), "bot": "OutOfPointsBot"})
     sentence = await editor.ended(job_id)
     assert "out of points" in sentence
-    assert editor.told(sentence) == ["window/showMessage"]
-    assert [m.type for m in editor.client.messages if sentence in m.message] == [
-        types.MessageType.Error
-    ]
-
-
-@pytest.mark.parametrize("client", CLIENTS)
-async def test_failure_reaches_an_opted_in_client_once_in_poe_done(
-    make_editor: MakeEditor, client: str
-) -> None:
-    editor = await make_editor(client)
-    uri = editor.open("shop.py", SOURCE)
-    done = await editor.run("poe.refactor", {**refactor(editor, uri), "bot": "OutOfPointsBot"})
-    assert done["status"] == "failed" and "out of points" in done["error"]
-    assert editor.told(done["error"]) == ["poe/done"]
+    if channel == "poe/done":
+        done = await editor.done(job_id)
+        assert done["status"] == "failed" and done["error"] == sentence
+    assert editor.told(sentence) == [channel]
+    shown = [m.type for m in editor.client.messages if sentence in m.message]
+    assert shown == ([types.MessageType.Error] if channel == "window/showMessage" else [])
 
 
 # -- refusals: the error answered, and a message for clients that drop it ----------------------
@@ -186,28 +191,18 @@ async def refused(editor: Editor, name: str, argument: dict[str, Any]) -> str:
     return str(caught.value.message)
 
 
-async def test_refused_command_is_also_a_message_in_a_plain_client(
-    make_editor: MakeEditor,
+@pytest.mark.parametrize(("client", "channel"), CHANNEL)
+async def test_refused_command_is_also_a_message_unless_the_client_shows_errors(
+    make_editor: MakeEditor, client: str, channel: str
 ) -> None:
-    editor = await plain(make_editor)
+    editor = await client_editor(make_editor, client)
     uri = editor.open("shop.py", SOURCE)
     empty = editor.span_range(uri, 3, 3)
     sentence = await refused(editor, "poe.explain", {"uri": uri, "range": empty})
     assert "non-empty selection" in sentence
-    await editor.wait_until(lambda: editor.told(sentence))
-    assert editor.told(sentence) == ["window/showMessage"]
-
-
-@pytest.mark.parametrize("client", CLIENTS)
-async def test_refused_command_is_not_repeated_to_an_opted_in_client(
-    make_editor: MakeEditor, client: str
-) -> None:
-    editor = await make_editor(client)
-    uri = editor.open("shop.py", SOURCE)
-    empty = editor.span_range(uri, 3, 3)
-    sentence = await refused(editor, "poe.explain", {"uri": uri, "range": empty})
     await editor.command("poe.listBots", {})  # anything sent before this answer has arrived
-    assert editor.told(sentence) == []
+    expected = ["window/showMessage"] if channel == "window/showMessage" else []
+    assert editor.told(sentence) == expected
 
 
 async def test_client_without_apply_edit_is_offered_explain_only(make_editor: MakeEditor) -> None:
