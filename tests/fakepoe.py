@@ -545,6 +545,22 @@ class _DroppingResponse(Response):
         raise _DeliberateDrop
 
 
+class _RecordPaths:
+    """ASGI middleware: notes each request's path as sent (not decoded, not routed),
+    so a test sees a request for a path no bot serves too."""
+
+    def __init__(self, app: Any, paths: list[str]) -> None:
+        self.app = app
+        self.paths = paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = scope.get("raw_path") or scope["path"].encode()
+            query = scope.get("query_string", b"")
+            self.paths.append((path + (b"?" + query if query else b"")).decode("latin-1"))
+        await self.app(scope, receive, send)
+
+
 class FakePoe:
     """The fake Poe server; ``async with FakePoe() as fake`` serves it on a free port."""
 
@@ -559,10 +575,12 @@ class FakePoe:
         """Set to an HTTP status (e.g. 500) to make every upload fail with it."""
         self.openai_requests: list[RecordedRequest] = []
         """Requests to ``/v1/chat/completions`` (``bot`` is the model)."""
+        self.paths: list[str] = []
+        """The raw path and query of every HTTP request, whatever route (if any) served it."""
         self._hits: dict[str, int] = {}
         self._changed = asyncio.Event()
         self._loopback: LoopbackServer | None = None
-        self.app = self._make_app()
+        self.app = _RecordPaths(self._make_app(), self.paths)
 
     # -- what tests read ---------------------------------------------------------
 
@@ -593,6 +611,7 @@ class FakePoe:
         self.error_reports.clear()
         self.uploads.clear()
         self.openai_requests.clear()
+        self.paths.clear()
         self._hits.clear()
 
     async def wait_request(

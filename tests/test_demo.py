@@ -14,6 +14,7 @@ import pytest
 from poe_lsp.cli.demo_bot import DEMO_KEY, classify
 from poe_lsp.core.prompts import DEFAULT_TEMPLATES
 
+from conftest import MakeEditor
 from fakepoe import FakePoe
 
 SECRET = "sk-demo-test-9f8e7d6c5b4a-never-shown"
@@ -81,3 +82,38 @@ async def test_demo_with_a_rejected_key_fails_with_the_servers_sentence(
 @pytest.mark.parametrize("action", ["explain", "refactor", "document"])
 def test_the_demo_bot_tells_the_action_from_the_built_in_prompt(action: str) -> None:
     assert classify(DEFAULT_TEMPLATES[action]) == action
+
+
+async def test_demo_serve_lets_an_editor_try_the_server_without_a_key(
+    make_editor: MakeEditor,
+) -> None:
+    """``poe-lsp demo --serve 0`` serves the demo bot; pointed at it, a real
+    session explains any code and a refactor gives the selection back unchanged."""
+    proc = await asyncio.create_subprocess_exec(
+        *demo_command("--serve", "0"),
+        env=env_without_key(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        first = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
+        url = first.split(" answers at ")[1].strip().removesuffix("DemoBot")
+        assert url.startswith("http://127.0.0.1:")
+        editor = await make_editor(
+            env={"POE_API_KEY": DEMO_KEY, "POE_LSP_BASE_URL": url},
+            init_options={"bot": "DemoBot", "edits": {"mode": "final"}},
+        )
+        source = "def double(x):\n    return x * 2\n\n\nprint(double(4))\n"
+        uri = editor.open("mine.py", source)
+        selection = editor.range_of(uri, "def double(x):\n    return x * 2\n")
+        done = await editor.run("poe.explain", {"uri": uri, "range": selection})
+        assert done["status"] == "done"
+        assert "The selection (2 lines)" in done["text"]
+        assert "def double(x):" in done["text"]
+        done = await editor.run("poe.refactor", {"uri": uri, "range": selection})
+        assert done["status"] == "done"
+        assert editor.text(uri) == source
+    finally:
+        proc.terminate()
+        await proc.wait()

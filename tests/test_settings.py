@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import pytest
+
+from poe_lsp.core.actions import ACTIONS
+from poe_lsp.core.botnames import is_bot_name
+from poe_lsp.core.endpoints import DEFAULT_BASE_URL, DEFAULT_UPLOAD_URL, PROJECT_URL
 from poe_lsp.core.settings import (
-    ACTIONS,
-    DEFAULT_BASE_URL,
-    DEFAULT_UPLOAD_URL,
-    PROJECT_URL,
     Secrets,
     Settings,
     SettingsReader,
@@ -247,3 +248,109 @@ def test_bot_list_names_per_action_allowed_and_parameterised_bots() -> None:
         {"name": "Zeta", "actions": []},
         {"name": "Thinker", "actions": []},
     ]
+
+
+# -- bot names: one rule wherever a name enters ----------------------------------------
+
+REAL_NAMES = ["GPT-5", "Claude-Sonnet-4.5", "Gemini-2.5-Pro", "o3-mini", "Llama-3.1-405B", "a_b"]
+BAD_NAMES = [
+    "../ExplainBot",
+    "EchoBot/../ExplainBot",
+    "EchoBot?x=1",
+    "EchoBot#frag",
+    "GPT-5\n",
+    "GPT\n-5",
+    "with space",
+    "",
+    ".hidden",
+    "-flag",
+    "é-bot",
+    "x" * 65,
+]
+
+
+@pytest.mark.parametrize("name", REAL_NAMES)
+def test_real_poe_bot_names_keep_the_rule(name: str) -> None:
+    assert is_bot_name(name)
+    assert read({"bot": name}).bot == name
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_names_with_paths_queries_or_control_characters_break_the_rule(name: str) -> None:
+    assert not is_bot_name(name)
+
+
+def test_a_bad_workspace_bot_name_is_reported_once_and_the_users_own_stays() -> None:
+    settings_reader, reports = reader()
+    init = {"bot": "Mine", "actions": {"fix": {"bot": "Fixer"}}}
+    workspace = {
+        "bot": "../Mine?x=1",
+        "actions": {"fix": {"bot": "Fixer\nSecond line"}},
+        "botParameters": {"EchoBot#x": {"thinking_budget": 1}, "Good": {"a": 1}},
+    }
+    for _ in range(3):
+        settings = settings_reader.read(init, workspace)
+        assert settings.bot == "Mine"
+        assert settings.bot_for("fix") == "Fixer"
+        assert dict(settings.bot_parameters) == {"Good": {"a": 1}}
+    assert len(reports) == 3, reports
+    settings_named = ["poe.bot", "poe.actions.fix.bot", "poe.botParameters"]
+    for report, setting in zip(reports, settings_named, strict=True):
+        assert setting in report and "not a bot name" in report, report
+        assert "\n" not in report, report
+
+
+def test_a_bad_bot_name_in_the_users_own_settings_falls_back_to_the_default() -> None:
+    settings_reader, reports = reader()
+    settings = settings_reader.read({"bot": "a/b", "actions": {"ask": {"bot": "c?d"}}}, None)
+    secrets = settings_reader.read_secrets({"allowedBots": ["Fine", "../evil"]}, environ={})
+    assert settings.bot == "GPT-5"
+    assert settings.bot_for("ask") == "GPT-5"
+    assert secrets.allowed_bots == frozenset({"Fine"})
+    assert len(reports) == 3 and all("not a bot name" in r for r in reports), reports
+
+
+def test_bot_parameters_merge_bot_by_bot() -> None:
+    settings = read(
+        {"botParameters": {"Mine": {"thinking_budget": 512}, "Other": {"x": 1}}},
+        {"botParameters": {"Other": {"x": 2}, "Theirs": {"y": 3}}},
+    )
+    assert dict(settings.bot_parameters) == {
+        "Mine": {"thinking_budget": 512},
+        "Other": {"x": 2},
+        "Theirs": {"y": 3},
+    }
+
+
+# -- prompt templates are bounded ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("template", "words"),
+    [
+        pytest.param("x" * 8001, "8,001 characters", id="too-long"),
+        pytest.param("{context}" * 5, "{context} 5 times", id="one-placeholder-too-often"),
+        pytest.param(
+            "{language}{path}{before}{after}{instruction}" * 4,
+            "20 placeholders",
+            id="too-many-placeholders",
+        ),
+    ],
+)
+def test_an_oversized_template_is_reported_once_and_the_built_in_one_is_used(
+    template: str, words: str
+) -> None:
+    settings_reader, reports = reader()
+    for _ in range(2):
+        settings = settings_reader.read(None, {"actions": {"ask": {"prompt": template}}})
+        assert settings.template_for("ask") is None
+    (report,) = reports
+    assert "poe.actions.ask.prompt" in report and words in report, report
+    assert "built-in prompt" in report
+
+
+def test_a_template_within_the_bounds_is_kept() -> None:
+    unit = "{selection}{context}{before}{after}"
+    template = unit * 4 + "y" * (8000 - 4 * len(unit))
+    assert len(template) == 8000
+    assert read(None, {"actions.refactor.prompt": template}).template_for("refactor") == template

@@ -132,3 +132,23 @@ def test_vscode_without_a_server_shows_how_to_install_it(e2e: dict[str, Any]) ->
     scenario = _assert_scenario(e2e, "no-server")
     assert "not found on PATH" in scenario["notificationText"]
     assert scenario["checks"]["runningAfterSettingChange"] is True
+
+
+@pytest.mark.timeout(600)
+def test_vscode_restarts_keep_the_users_server_and_endpoint(e2e: dict[str, Any]) -> None:
+    """Server command and endpoint only in user settings, no poe-lsp on PATH: after
+    Restart Server, and after Choose Bot with a typed name that is not listed, the
+    same server starts and its jobs still reach the configured (recording) endpoint."""
+    scenario = _assert_scenario(e2e, "restart")
+    checks = scenario["checks"]
+    explains = checks["explains"]
+    assert [e["status"] for e in explains] == ["done", "done", "done"], explains
+    assert [e["bot"] for e in explains] == ["ExplainBot", "ExplainBot", "EchoBot"]
+    assert explains[1]["text"] == "Answered by the configured endpoint (ExplainBot)."
+    assert "def total(prices):" in explains[2]["text"], "EchoBot echoed the prompt"
+    assert checks["chosenBot"] == "EchoBot"
+    posts = [r for r in scenario["recorded"] if r.startswith("POST ")]
+    assert posts == ["POST /ExplainBot", "POST /ExplainBot", "POST /EchoBot"]
+    assert checks["serverStarts"] >= 3, "the configured server command started each time"
+    assert checks["shownErrors"] == []
+    assert "not found on PATH" not in (scenario.get("notificationText") or "")

@@ -146,17 +146,19 @@ function T.wait_notify(n, settle)
 end
 
 --- What the explanation window shows.
----@return { text: string, filetype: string, wrap: boolean, cursor: integer[], lines: integer, title: string? }?
+---@return { text: string, filetype: string, wrap: boolean, cursor: integer[], lines: integer, title: string?, footer: string? }?
 function T.float()
   local win, buf = require('poe.float').current()
   if not win or not buf then
     return nil
   end
   local cfg = vim.api.nvim_win_get_config(win)
-  local title = cfg.title
-  if type(title) == 'table' then
-    title = vim
-      .iter(title)
+  local function text_of(chunks)
+    if type(chunks) ~= 'table' then
+      return chunks
+    end
+    return vim
+      .iter(chunks)
       :map(function(chunk)
         return chunk[1]
       end)
@@ -169,8 +171,27 @@ function T.float()
     cursor = vim.api.nvim_win_get_cursor(win),
     lines = vim.api.nvim_buf_line_count(buf),
     relative = cfg.relative,
-    title = title,
+    title = text_of(cfg.title),
+    footer = text_of(cfg.footer),
   }
+end
+
+--- The screen as the user sees it after a redraw (floats included), one
+--- string per row, and the highlight attribute of every cell.
+---@return string[] rows, integer[][] attrs
+function T.screen()
+  vim.cmd('redraw')
+  local rows, attrs = {}, {}
+  for row = 1, vim.o.lines do
+    local chars, row_attrs = {}, {}
+    for col = 1, vim.o.columns do
+      table.insert(chars, vim.fn.screenstring(row, col))
+      table.insert(row_attrs, vim.fn.screenattr(row, col))
+    end
+    table.insert(rows, table.concat(chars))
+    table.insert(attrs, row_attrs)
+  end
+  return rows, attrs
 end
 
 --- The current buffer's text.

@@ -460,7 +460,7 @@ async def run_demo(bot: str | None) -> int:
         with tempfile.TemporaryDirectory(prefix="poe-lsp-demo-") as tmp:
             root = Path(tmp)
             sample = root / SAMPLE
-            source = resources.files("poe_lsp.cli.main").joinpath("demo_files", SAMPLE)
+            source = resources.files("poe_lsp.cli").joinpath("demo_files", SAMPLE)
             sample.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
             print(f"Sample: {SAMPLE}, function {FUNCTION}() (a temporary copy in {root})")
             print(f"Server: {Path(sys.executable).name} -m poe_lsp, over stdio (LSP)")

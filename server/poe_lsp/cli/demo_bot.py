@@ -110,7 +110,8 @@ def classify(prompt: str) -> str:
 
 def selection_of(prompt: str) -> str | None:
     """The selection a prompt carries between its markers, if it has one."""
-    start = prompt.find(SELECTION_START)
+    # The instructions name the markers first; the selection is the last pair.
+    start = prompt.rfind(SELECTION_START)
     end = prompt.find(SELECTION_END, start + 1)
     if start < 0 or end < 0:
         return None

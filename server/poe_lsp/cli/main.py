@@ -33,9 +33,20 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve on stdio (the default; accepted because many clients pass it)",
     )
-    parser.add_argument("--tcp", action="store_true", help="serve on TCP instead of stdio")
+    parser.add_argument(
+        "--tcp",
+        action="store_true",
+        help="serve one client on TCP instead of stdio; it must send the token as "
+        "initializationOptions.tcpToken",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="TCP host (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")
+    parser.add_argument(
+        "--token-file",
+        metavar="PATH",
+        help="TCP: read the token from this file (yours, mode 600); otherwise from "
+        "POE_LSP_TCP_TOKEN, otherwise a new one is written to a file named on stderr",
+    )
     parser.add_argument("--log-file", help="write the log to this file")
     parser.add_argument(
         "--log-level",
@@ -61,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
         "and ask the bot endpoint whether the bot answers (no points are spent). "
         "Exits 0 when a key is set and the bot answers, 1 otherwise.",
     )
+    for verb in (demo, check):
+        # SUPPRESS: an absent --bot after the verb keeps the one given before it.
+        _add_bot(verb, argparse.SUPPRESS)
     demo.add_argument(
         "--serve",
         type=int,
@@ -69,9 +83,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="only serve the local demo bot on 127.0.0.1:PORT (0: any free port), "
         "for trying an editor client without a key",
     )
-    for verb in (demo, check):
-        # SUPPRESS: an absent --bot after the verb keeps the one given before it.
-        _add_bot(verb, argparse.SUPPRESS)
     verbs.add_parser(
         "ask", help="one job from the command line (poe-lsp ask --help)", add_help=False
     )
@@ -165,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.tcp:
         from poe_lsp.lsp import serve_tcp
 
-        serve_tcp(args.host, args.port)
+        sys.exit(serve_tcp(args.host, args.port, args.token_file, args.log_file))
     else:
         from poe_lsp.lsp import serve_stdio
 

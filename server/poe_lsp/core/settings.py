@@ -6,7 +6,15 @@ Settings come from two places (contract §2–3):
   Only here (or in the environment) may the API key, the endpoints and the
   allowed bots come from.
 * ``workspace/configuration`` section ``poe``: may change everything else, and
-  wins over the initialization options.
+  wins over the initialization options (``botParameters`` bot by bot).  What
+  it raises beyond the user's own values (see :mod:`poe_lsp.cost`) applies
+  only once the user allows it.
+
+Every bot name is checked against the one rule of :mod:`poe_lsp.botnames`; a
+name that breaks it is reported once and ignored (a workspace's bad name
+leaves the user's own value in place).  A prompt template over the bounds of
+:func:`poe_lsp.prompts.template_problem` is reported once and the built-in
+template is used.
 
 Keys are camelCase, nested (``{"context": {"maxChars": 1000}}``) or dotted
 (``{"context.maxChars": 1000}``).  Unknown keys are logged and ignored; a
@@ -23,12 +31,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from .actions import ACTIONS
+from .botnames import BOT_NAME_RULE, is_bot_name, quoted
 from .endpoints import (
     DEFAULT_BASE_URL,
     DEFAULT_OPENAI_BASE_URL,
     DEFAULT_UPLOAD_URL,
     PROJECT_URL,
 )
+from .prompts import template_problem
 
 log = logging.getLogger(__name__)
 
@@ -196,8 +206,28 @@ class SettingsReader:
                     "ignored %s from workspace configuration: only user settings may set it", key
                 )
                 continue
+            if (
+                _names_a_bot(key)
+                and value is not None
+                and not self._bot_name_ok(f"setting poe.{key}", value)
+            ):
+                continue
+            mine = merged.get(key)
+            if key == "botParameters" and isinstance(mine, Mapping) and isinstance(value, Mapping):
+                # Bot by bot: a workspace entry for one bot leaves the user's others alone.
+                value = {**mine, **value}
             merged[key] = value
         return self._validate(merged)
+
+    def _bot_name_ok(self, setting: str, value: Any, *, ignored: str = "it is ignored") -> bool:
+        """Whether a bot name from ``setting`` keeps the rule; reports it once when not."""
+        if is_bot_name(value):
+            return True
+        self._problem(
+            f"poe-lsp: {setting} names {quoted(value)}, which is not a bot name "
+            f"({BOT_NAME_RULE} characters); {ignored}."
+        )
+        return False
 
     def _validate(self, raw: dict[str, Any]) -> Settings:
         values: dict[str, Any] = {}
@@ -248,7 +278,10 @@ class SettingsReader:
                 continue
             if key in simple:
                 attr, kind = simple[key]
-                values[attr] = typed(key, value, kind, getattr(defaults, attr))
+                checked = typed(key, value, kind, getattr(defaults, attr))
+                if key == "bot" and not self._bot_name_ok("setting poe.bot", checked):
+                    checked = defaults.bot
+                values[attr] = checked
             elif key == "edits.mode":
                 if value in EDIT_MODES:
                     values["edits_mode"] = value
@@ -271,6 +304,16 @@ class SettingsReader:
                 parts = key.split(".")
                 if len(parts) == 3 and parts[1] in ACTIONS and parts[2] in ("bot", "prompt"):
                     checked = typed(key, value, str, None)
+                    if checked is not None and parts[2] == "bot":
+                        checked = (
+                            checked if self._bot_name_ok(f"setting poe.{key}", checked) else None
+                        )
+                    elif checked is not None and (problem := template_problem(checked)):
+                        self._problem(
+                            f"poe-lsp: the prompt template poe.{key} {problem}; "
+                            "the built-in prompt is used instead."
+                        )
+                        checked = None
                     actions.setdefault(parts[1], {})[parts[2]] = checked
                 else:
                     log.info("ignored unknown setting poe.%s", key)
@@ -303,7 +346,11 @@ class SettingsReader:
                 "parameters; using {}."
             )
             return {}
-        return {name: dict(params) for name, params in value.items()}
+        return {
+            name: dict(params)
+            for name, params in value.items()
+            if self._bot_name_ok("setting poe.botParameters", name, ignored="that entry is ignored")
+        }
 
     def read_secrets(
         self, init_options: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None
@@ -334,6 +381,11 @@ class SettingsReader:
                 "ignoring it."
             )
             allowed_raw = []
+        allowed = [
+            b
+            for b in allowed_raw
+            if self._bot_name_ok("initialization option allowedBots", b, ignored="it is left out")
+        ]
         base_url = pick("POE_LSP_BASE_URL", "baseUrl", DEFAULT_BASE_URL)
         if not base_url.endswith("/"):
             base_url += "/"
@@ -348,12 +400,16 @@ class SettingsReader:
             api_key=pick("POE_API_KEY", "apiKey", ""),
             base_url=base_url,
             upload_url=pick("POE_LSP_UPLOAD_URL", "uploadUrl", DEFAULT_UPLOAD_URL),
-            allowed_bots=frozenset(cast(list[str], allowed_raw)),
+            allowed_bots=frozenset(allowed),
             transport=cast(Transport, transport),
             openai_base_url=pick(
                 "POE_LSP_OPENAI_BASE_URL", "openaiBaseUrl", DEFAULT_OPENAI_BASE_URL
             ).rstrip("/"),
         )
+
+
+def _names_a_bot(key: str) -> bool:
+    return key == "bot" or (key.startswith("actions.") and key.endswith(".bot"))
 
 
 def bots_named_by_user(init_settings: Settings, secrets: Secrets) -> frozenset[str]:

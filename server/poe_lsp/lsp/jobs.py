@@ -2,7 +2,9 @@
 
 A job runs as one background task that
 
-1. asks the user's consent if the bot is not one their own settings name,
+1. asks the user's consent if the bot is not one their own settings name, and
+   if the workspace's settings raise the job's cost over their own
+   (:mod:`poe_lsp.cost`; refused, the job goes on with the user's values),
 2. streams the answer from Poe (an inner task, so that cancelling it closes
    the upstream HTTP stream while the job still finishes cleanly),
 3. publishes what arrives — ``poe/stream`` and ``$/progress`` reports,
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import logging
 import time
@@ -36,12 +39,14 @@ from poe_lsp.core.errors import ErrorKind, PoeError
 from poe_lsp.core.outcome import Status
 from poe_lsp.core.planning import Renderer
 from poe_lsp.core.textdoc import HoverRegion, Span
-from poe_lsp.poe.pipeline import AnswerRequest, stream_answer
+from poe_lsp.poe.pipeline import AnswerRequest, AnswerTooLong, stream_answer
 
 from . import explanations
+from .consent import Consent
 from .edits import EditTarget, EditWriter
 
 if TYPE_CHECKING:
+    from poe_lsp.core.cost import Raise
     from poe_lsp.poe.attachments import FileToAttach
 
     from .server import PoeServer
@@ -54,6 +59,25 @@ PROGRESS_TAIL = 80
 """Characters of the streamed text shown in a progress report."""
 
 _ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a job sends, prepared from the settings it runs with."""
+
+    prompt: str
+    parameters: dict[str, Any]
+    attachments: tuple[FileToAttach, ...]
+    answer_max_chars: int
+
+
+@dataclass(frozen=True)
+class CostQuestion:
+    """Raises of the workspace's settings the user has not answered yet."""
+
+    items: tuple[Raise, ...]
+    if_refused: Prepared | PoeError
+    """What the job sends if the user refuses, or the error it fails with then."""
 
 
 @dataclass
@@ -75,6 +99,17 @@ class JobSpec:
     """Whether ``edits.mode: stream`` may write before the answer is complete."""
     attachments: tuple[FileToAttach, ...] = ()
     """Files uploaded and attached to the message before the prompt is sent."""
+    answer_max_chars: int = 200000
+    """The longest answer read (``answer.maxChars`` as this job runs with it)."""
+    cost_question: CostQuestion | None = None
+    """Asked before anything is sent; ``None`` when there is nothing to ask."""
+
+    def use(self, prepared: Prepared) -> None:
+        """Send ``prepared`` instead of what the spec was made with."""
+        self.prompt = prepared.prompt
+        self.parameters = prepared.parameters
+        self.attachments = prepared.attachments
+        self.answer_max_chars = prepared.answer_max_chars
 
 
 @dataclass
@@ -106,7 +141,7 @@ class JobManager:
     def __init__(self, server: PoeServer) -> None:
         self.server = server
         self.running: dict[str, Job] = {}
-        self._consent: dict[str, asyncio.Future[bool]] = {}
+        self.consent = Consent(server)
 
     def start(self, spec: JobSpec) -> Job:
         """Register a job and run it in the background."""
@@ -131,7 +166,7 @@ class JobManager:
     @property
     def pending_consents(self) -> int:
         """Consent questions still waiting for the user's answer."""
-        return len(self._consent)
+        return self.consent.pending
 
     def editing_job_overlapping(self, uri: str, span: Span) -> Job | None:
         """A running editing job whose target overlaps ``span``, if any."""
@@ -218,8 +253,16 @@ class JobManager:
 
     async def _stream(self, job: Job) -> None:
         spec = job.spec
-        if not await self._allowed(spec.bot):
+        if not await self.consent.bot_allowed(spec.bot):
             raise PoeError(ErrorKind.NOT_ALLOWED, bot=spec.bot)
+        if spec.cost_question is not None and not await self.consent.costs_allowed(
+            spec.cost_question.items
+        ):
+            refused = spec.cost_question.if_refused
+            if isinstance(refused, PoeError):
+                raise refused
+            log.info("%s: the workspace's cost raises were not allowed; own values", job.id)
+            spec.use(refused)
         settings = self.server.settings
 
         told = False
@@ -238,8 +281,12 @@ class JobManager:
             log.warning("%s: %s", job.id, message)
             self.server.show(types.MessageType.Warning, f"poe-lsp: {message}")
 
-        request = AnswerRequest.from_settings(
-            settings, spec.bot, spec.prompt, spec.parameters, spec.attachments
+        request = dataclasses.replace(
+            AnswerRequest.from_settings(
+                settings, spec.bot, spec.prompt, spec.parameters, spec.attachments
+            ),
+            # The cap the job runs with: the workspace's only if the user allowed it.
+            max_chars=spec.answer_max_chars,
         )
         answers = stream_answer(
             self.server.poe_client,
@@ -249,55 +296,21 @@ class JobManager:
             warn=warn,
             on_retry=on_retry,
         )
-        async with contextlib.aclosing(answers) as stream:
-            async for text in stream:
-                job.text = text
-                job.changed.set()
-                if job.writer is not None:
-                    job.writer.wake()
-                    if job.writer.stopped:
-                        break
-
-    # -- consent --------------------------------------------------------------------------
-
-    async def _allowed(self, bot: str) -> bool:
-        server = self.server
-        if bot in server.user_bots or bot in server.consented_bots:
-            return True
-        pending = self._consent.get(bot)
-        if pending is None:
-            # The question is no one job's: cancelling the job that asked must not
-            # leave it unresolved for the jobs waiting on it (they would hang).
-            pending = server.run_task(self._ask_consent(bot), f"consent {bot}")
-            self._consent[bot] = pending
-        return await asyncio.shield(pending)
-
-    async def _ask_consent(self, bot: str) -> bool:
-        server = self.server
         try:
-            answer = await server.window_show_message_request_async(
-                types.ShowMessageRequestParams(
-                    type=types.MessageType.Warning,
-                    message=(
-                        f"poe-lsp: the workspace or a command asks for the bot '{bot}', "
-                        "which your own settings do not name. Allow it to spend your Poe "
-                        "points for this session?"
-                    ),
-                    actions=[
-                        types.MessageActionItem("Allow"),
-                        types.MessageActionItem("Cancel"),
-                    ],
-                )
-            )
-            allowed = answer is not None and answer.title == "Allow"
-        except Exception:
-            log.warning("consent request for %s failed", bot, exc_info=True)
-            allowed = False
-        finally:
-            self._consent.pop(bot, None)
-        if allowed:
-            server.consented_bots.add(bot)
-        return allowed
+            async with contextlib.aclosing(answers) as stream:
+                async for text in stream:
+                    job.text = text
+                    job.changed.set()
+                    if job.writer is not None:
+                        job.writer.wake()
+                        if job.writer.stopped:
+                            break
+        except AnswerTooLong as exc:
+            # Shown up to the cap (poe/stream, poe/done); the writer is not woken:
+            # a truncated answer never reaches the document.
+            job.text = exc.partial
+            job.changed.set()
+            raise
 
     # -- publishing -------------------------------------------------------------------------
 

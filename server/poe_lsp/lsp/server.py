@@ -129,6 +129,9 @@ class PoeServer(LanguageServer):
         self.workspace_options: dict[str, Any] = {}
         self.reader = SettingsReader(self.show_warning)
         self.settings = Settings()
+        """The settings in force: the user's own, with the workspace's over them."""
+        self.user_settings = Settings()
+        """The user's own settings (initialization options): what costs need no consent."""
         self.secrets = Secrets()
         self.user_bots: frozenset[str] = frozenset()
         self.consented_bots: set[str] = set()
@@ -299,12 +302,22 @@ class PoeServer(LanguageServer):
         with framing.installed():
             super().start_io(stdin, stdout)
 
-    def start_tcp(self, host: str, port: int) -> None:
-        """Serve one TCP client with the framing that survives malformed input."""
-        from . import framing
+    # pygls's version returns nothing and serves every connection without a token.
+    def start_tcp(self, host: str, port: int, token: str | None = None) -> bool:  # type: ignore[override]
+        """Serve exactly one TCP client, which must send ``token`` (see tcp.py),
+        then return: a second client never takes over the first one's server.
+        False if that client was disconnected for what it sent."""
+        import threading
 
-        with framing.installed():
-            super().start_tcp(host, port)
+        from .tcp import serve_one
+
+        if not token:
+            raise ValueError("poe-lsp serves TCP only with a token")
+        self._stop_event = stop = threading.Event()
+        try:
+            return asyncio.run(serve_one(self.protocol, host, port, token, stop))
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]
 
     def register_command(self, name: str, handler: CommandHandler) -> None:
         """Expose a command in ``executeCommandProvider`` and dispatch it to ``handler``."""

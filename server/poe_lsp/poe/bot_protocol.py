@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from poe_lsp.core.botnames import is_bot_name, quoted
 from poe_lsp.core.endpoints import DEFAULT_BASE_URL, PROJECT_URL
 from poe_lsp.core.errors import ErrorKind, PoeError
-from poe_lsp.poe.ratelimit import RateLimiter
-from poe_lsp.poe.retrying import TextEvent, stream_with_retries
+from poe_lsp.poe.retrying import RetryPolicy, TextEvent, stream_with_retries
 
 __all__ = ["PoeClient", "TextEvent", "parse_retry_after"]
 
@@ -117,35 +117,18 @@ def _causes(error: BaseException) -> list[BaseException]:
     return seen
 
 
-class PoeClient:
+class PoeClient(RetryPolicy):
     """Streams prompts to Poe bots over one shared HTTP connection pool."""
 
-    def __init__(
-        self,
-        api_key: str,
-        base_url: str = DEFAULT_BASE_URL,
-        *,
-        limiter: RateLimiter | None = None,
-        idle_timeout: float = 120.0,
-        connect_timeout: float = 10.0,
-        max_tries: int = 3,
-        retry_base_delay: float = 0.5,
-    ) -> None:
-        self._api_key = api_key
+    def __init__(self, api_key: str, base_url: str = DEFAULT_BASE_URL, **policy: Any) -> None:
+        super().__init__(api_key, **policy)
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
-        self.limiter = limiter if limiter is not None else RateLimiter()
-        self.idle_timeout = idle_timeout
-        self.max_tries = max(1, max_tries)
-        self.retry_base_delay = retry_base_delay
         self._session = httpx.AsyncClient(
             timeout=httpx.Timeout(
-                connect=connect_timeout, read=idle_timeout, write=30.0, pool=60.0
+                connect=self.connect_timeout, read=self.idle_timeout, write=30.0, pool=60.0
             ),
             event_hooks={"request": [self._before_request], "response": [self._on_response]},
         )
-
-    def __repr__(self) -> str:
-        return f"PoeClient(base_url={self.base_url!r}, key={'set' if self._api_key else 'missing'})"
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -194,6 +177,9 @@ class PoeClient:
         the client's) is how long the bot may send nothing at all before the
         request fails as ``TIMED_OUT``.
         """
+        if not is_bot_name(bot):
+            # The name is a path on the user's endpoint: never request another one.
+            raise PoeError(ErrorKind.BAD_BOT_NAME, bot=quoted(bot))
         if not self._api_key:
             raise PoeError(ErrorKind.NO_KEY, bot=bot)
         fp = _fp()
@@ -304,6 +290,8 @@ class PoeClient:
         app_referer: str = PROJECT_URL,
     ) -> tuple[bool, str]:
         """Ask ``bot`` for its settings (spends no points): ``(ok, one-line description)``."""
+        if not is_bot_name(bot):
+            return False, PoeError(ErrorKind.BAD_BOT_NAME, bot=quoted(bot)).message
         if not self._api_key:
             return False, PoeError(ErrorKind.NO_KEY, bot=bot).message
         fp = _fp()

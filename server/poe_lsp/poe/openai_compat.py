@@ -23,13 +23,13 @@ import logging
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from poe_lsp.core.botnames import is_bot_name, quoted
 from poe_lsp.core.endpoints import DEFAULT_OPENAI_BASE_URL, PROJECT_URL
 from poe_lsp.core.errors import ErrorKind, PoeError
 from poe_lsp.core.settings import PARAMETERS_IGNORED_NOTE
 
 from .bot_protocol import TextEvent, parse_retry_after
-from .ratelimit import RateLimiter
-from .retrying import stream_with_retries
+from .retrying import RetryPolicy, stream_with_retries
 
 if TYPE_CHECKING:
     from .attachments import Uploaded
@@ -40,32 +40,15 @@ PARAMETERS_IGNORED = PARAMETERS_IGNORED_NOTE
 """The note the user gets (once) when parameters would have been sent."""
 
 
-class OpenAIClient:
+class OpenAIClient(RetryPolicy):
     """Streams prompts to Poe bots through the OpenAI-compatible chat completions API."""
 
     def __init__(
-        self,
-        api_key: str,
-        base_url: str = DEFAULT_OPENAI_BASE_URL,
-        *,
-        limiter: RateLimiter | None = None,
-        idle_timeout: float = 120.0,
-        connect_timeout: float = 10.0,
-        max_tries: int = 3,
-        retry_base_delay: float = 0.5,
+        self, api_key: str, base_url: str = DEFAULT_OPENAI_BASE_URL, **policy: Any
     ) -> None:
-        self._api_key = api_key
+        super().__init__(api_key, **policy)
         self.base_url = base_url.rstrip("/")
-        self.limiter = limiter if limiter is not None else RateLimiter()
-        self.idle_timeout = idle_timeout
-        self.connect_timeout = connect_timeout
-        self.max_tries = max(1, max_tries)
-        self.retry_base_delay = retry_base_delay
         self._client: Any = None
-
-    def __repr__(self) -> str:
-        key = "set" if self._api_key else "missing"
-        return f"OpenAIClient(base_url={self.base_url!r}, key={key})"
 
     def _openai(self) -> Any:
         if self._client is None:
@@ -101,6 +84,8 @@ class OpenAIClient:
         ``parameters`` and ``attachments`` are not sent (the endpoint has neither);
         callers tell the user.
         """
+        if not is_bot_name(bot):
+            raise PoeError(ErrorKind.BAD_BOT_NAME, bot=quoted(bot))
         if not self._api_key:
             raise PoeError(ErrorKind.NO_KEY, bot=bot)
         if parameters:

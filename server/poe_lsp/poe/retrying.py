@@ -24,6 +24,34 @@ MAX_RETRY_AFTER = 30.0
 """Seconds: the longest wait before a retry, whatever Retry-After asks."""
 
 
+class RetryPolicy:
+    """What both transports share: the key, the rate limiter, timeouts and retries."""
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        limiter: RateLimiter | None = None,
+        idle_timeout: float = 120.0,
+        connect_timeout: float = 10.0,
+        max_tries: int = 3,
+        retry_base_delay: float = 0.5,
+    ) -> None:
+        self._api_key = api_key
+        self.limiter = limiter if limiter is not None else RateLimiter()
+        """Every request of the session waits here (Poe allows 500 a minute)."""
+        self.idle_timeout = idle_timeout
+        """Seconds a bot may send nothing at all before the request fails."""
+        self.connect_timeout = connect_timeout
+        self.max_tries = max(1, max_tries)
+        """Attempts before the first chunk; never more than one after it."""
+        self.retry_base_delay = retry_base_delay
+
+    def __repr__(self) -> str:
+        key = "set" if self._api_key else "missing"
+        return f"{type(self).__name__}(base_url={getattr(self, 'base_url', '')!r}, key={key})"
+
+
 @dataclass(frozen=True)
 class TextEvent:
     """A piece of the answer, from any transport."""

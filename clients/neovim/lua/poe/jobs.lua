@@ -76,6 +76,26 @@ function M.running(bufnr)
   return found
 end
 
+--- Cancel the running jobs of a buffer, or every job when it has none.
+---@param bufnr integer
+---@return boolean cancelling false when no job was running
+function M.cancel(bufnr)
+  local running = M.running(bufnr)
+  if #running == 0 then
+    running = M.running()
+  end
+  for _, job in ipairs(running) do
+    local client = vim.lsp.get_client_by_id(job.client_id)
+    if client then
+      client:request('workspace/executeCommand', {
+        command = 'poe.cancel',
+        arguments = { { jobId = job.id } },
+      }, function() end, job.bufnr)
+    end
+  end
+  return #running > 0
+end
+
 --- Send a job command; `on_started` gets the job once the server answers.
 ---@param bufnr integer
 ---@param command string e.g. 'poe.explain'

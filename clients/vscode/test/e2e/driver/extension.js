@@ -154,6 +154,90 @@ async function noServerScenario(api) {
   checks.runningAfterSettingChange = api.isRunning();
 }
 
+// -- restart: the user's server command and endpoint survive every restart --
+
+function serverStarts() {
+  const file = process.env.POE_E2E_SERVER_STARTS;
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean).length : 0;
+}
+
+/** What VS Code reports for the settings that reach the server at start-up. */
+function startupSettings() {
+  const config = vscode.workspace.getConfiguration("poe");
+  const seen = {};
+  for (const key of ["server.command", "baseUrl", "bot"]) {
+    const i = config.inspect(key) || {};
+    seen[key] = { value: config.get(key), globalValue: i.globalValue };
+  }
+  return seen;
+}
+
+/** Explain the first function through the palette command; its finished job. */
+async function explainOnce(api, editor, when) {
+  const doc = editor.document;
+  select(editor, lineOf(doc, "def total("), lineOf(doc, "return result"));
+  const jobId = await vscode.commands.executeCommand("poe.explainSelection");
+  if (!jobId) throw new Error(`explain ${when} did not start: ${api.shownErrors().join(" | ")}`);
+  const job = await until(`explain ${when} finished`, () => {
+    const j = api.job(jobId);
+    return j && j.status !== "running" && j;
+  }, 30000);
+  const panel = api.panel();
+  return {
+    when, status: job.status, bot: job.bot, text: job.text, error: job.error,
+    panel: { visible: panel.visible, title: panel.title, jobId: panel.job && panel.job.jobId, thisJob: jobId },
+  };
+}
+
+/** Wait for the server's next start (the wrapper counts them) to be running. */
+async function nextStart(api, before, what) {
+  try {
+    await until(`${what}: the configured server started again`, () => serverStarts() > before, 30000);
+    await until(`${what}: the server is running`, () => api.isRunning(), 30000);
+  } catch (error) {
+    // What the extension saw instead, for the runner's report.
+    checks.settingsWhenStuck = startupSettings();
+    checks.lastStartError = api.lastStartError();
+    checks.shownErrors = api.shownErrors();
+    throw error;
+  }
+}
+
+async function restartScenario(api) {
+  await vscode.commands.executeCommand("poe.setApiKey", { key: "e2e-test-key" });
+  await until("server running after Set API Key", () => api.isRunning(), 30000);
+  checks.settingsAtStart = startupSettings();
+  const folder = vscode.workspace.workspaceFolders[0].uri.fsPath;
+  const doc = await vscode.workspace.openTextDocument(path.join(folder, "inventory.py"));
+  const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+  const explains = [await explainOnce(api, editor, "before any restart")];
+
+  // Poe: Restart Server, as the palette runs it.
+  let before = serverStarts();
+  await vscode.commands.executeCommand("poe.restartServer");
+  await nextStart(api, before, "Restart Server");
+  checks.settingsAfterRestart = startupSettings();
+  explains.push(await explainOnce(api, editor, "after Restart Server"));
+
+  // Poe: Choose Bot, a name typed that the list does not hold (the runner
+  // types it into the quick pick); it goes to the user settings as poe.bot,
+  // which restarts the server.
+  before = serverStarts();
+  const chosen = vscode.commands.executeCommand("poe.chooseBot");
+  write("choose-bot", {});
+  checks.chosenBot = await chosen;
+  note("Choose Bot answered", { bot: checks.chosenBot });
+  await nextStart(api, before, "Choose Bot");
+  checks.settingsAfterChooseBot = startupSettings();
+  explains.push(await explainOnce(api, editor, "after Choose Bot"));
+
+  checks.explains = explains;
+  checks.serverStarts = serverStarts();
+  checks.lastStartError = api.lastStartError();
+  checks.shownErrors = api.shownErrors();
+  await handOver("restarted", { checks, steps });
+}
+
 async function run() {
   const ext = vscode.extensions.getExtension("poe-lsp.poe-lsp");
   if (!ext) throw new Error("the Poe extension is not installed");
@@ -161,6 +245,7 @@ async function run() {
   note("poe extension active");
   if (SCENARIO === "main") await mainScenario(api);
   else if (SCENARIO === "no-server") await noServerScenario(api);
+  else if (SCENARIO === "restart") await restartScenario(api);
   else throw new Error(`unknown scenario ${SCENARIO}`);
   write("result", { ok: true, checks, steps });
 }
