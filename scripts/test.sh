@@ -62,7 +62,7 @@ step "Layers: lint-imports (the import-linter contracts in pyproject.toml)"
 
 # -- 3. Tests --------------------------------------------------------------------
 
-step "Editors for the client tests: Neovim 0.11.4, Emacs + eglot (scripts/install-editors.sh)"
+step "Editors for the client tests: Neovim 0.11.4, Emacs + eglot + lsp-mode, Vim + ALE (scripts/install-editors.sh)"
 bash "$ROOT/scripts/install-editors.sh" "$VENV"
 
 step "VS Code extension: tools, tsc --strict, unit tests (scripts/install-vscode-test.sh)"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,13 @@ from editor import TEST_KEY, Echo, Editor, capabilities, server_config
 from fakepoe import FakePoe
 
 CLIENTS = ["visual-studio-code", "neovim@v0.11.0"]
+CLIENT_NAMES = {
+    "visual-studio-code": "Visual Studio Code",
+    "neovim": "Neovim",
+    "emacs": "Eglot",
+    "ale": "ALE",
+}
+"""What each client says its name is (``clientInfo.name``)."""
 
 ECHOES = [
     pytest.param(("visual-studio-code", Echo.BEFORE), id="vscode-echo-then-answer"),
@@ -33,6 +41,22 @@ async def fake() -> AsyncIterator[FakePoe]:
     """A fake Poe (real fastapi-poe bots served by uvicorn on 127.0.0.1)."""
     async with FakePoe() as poe:
         yield poe
+
+
+@pytest.fixture(scope="module")
+def fake_poe_url() -> Iterator[str]:
+    """A fake Poe in its own process (``tests/fakepoe.py --port 0``), for real editors."""
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("fakepoe.py")), "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    url = proc.stdout.readline().strip()
+    assert url.startswith("http://127.0.0.1:"), url
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
 
 
 @pytest.fixture
@@ -70,6 +94,7 @@ async def make_editor(
         echo: Echo | None = None,
         caps: types.ClientCapabilities | None = None,
         adjust: Callable[[types.ClientCapabilities], None] | None = None,
+        client_caps: types.ClientCapabilities | None = None,
     ) -> Editor:
         """``adjust`` may change the client's capabilities before ``initialize``."""
         server_env: dict[str, str | None] = {
@@ -92,15 +117,13 @@ async def make_editor(
             # Code extension holds the answer until its didChange has gone out.
             echo=echo or (Echo.LATE_SPLIT if neovim else Echo.BEFORE),
         )
-        caps = caps or capabilities(client, stream=stream)
+        caps = caps or client_caps or capabilities(client, stream=stream)
         if adjust is not None:
             adjust(caps)
         result = await lsp_client.initialize_session(
             types.InitializeParams(
                 capabilities=caps,
-                client_info=types.ClientInfo(
-                    name="Neovim" if client.startswith("neovim") else "Visual Studio Code"
-                ),
+                client_info=types.ClientInfo(name=CLIENT_NAMES[client.split("@")[0]]),
                 root_uri="file:///workspace",
                 initialization_options={**mode_options, **(init_options or {})},
             )

@@ -23,7 +23,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
-from pytest_lsp.client import register_lsp_features
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 from pytest_lsp.protocol import LanguageClientProtocol
 
 from oracle import (
@@ -135,9 +135,16 @@ class Editor:
         self.workspace_edits: list[dict[str, Any]] = []
         self.message_requests: list[types.ShowMessageRequestParams] = []
         self.consent_answer: str | None = "Allow"
+        self.hold_edits: asyncio.Event | None = None
+        self.answer_edits = True
+        """False: apply each ``workspace/applyEdit`` but never answer it (as ALE does)."""
+        self.edit_requests = 0
+        self.show_document_success = True
         self.notifications: list[tuple[str, dict[str, Any]]] = []
+        self.shown_documents: list[types.ShowDocumentParams] = []
         self._changed = asyncio.Event()
         self._streamed = asyncio.Event()
+        client.wake = self._changed.set  # type: ignore[attr-defined]
         self._register()
 
     # -- handlers ----------------------------------------------------------------------
@@ -165,11 +172,25 @@ class Editor:
                 record.done.set_result(data)
 
         @client.feature(types.WORKSPACE_APPLY_EDIT)
-        def on_apply_edit(
+        async def on_apply_edit(
             ls: LanguageClient,
             params: types.ApplyWorkspaceEditParams,
         ) -> types.ApplyWorkspaceEditResult:
-            return self._apply(params.edit)
+            self.edit_requests += 1
+            if self.hold_edits is not None:
+                await self.hold_edits.wait()
+            result = self._apply(params.edit)
+            if not self.answer_edits:
+                await asyncio.get_running_loop().create_future()  # never answers
+            return result
+
+        @client.feature(types.WINDOW_SHOW_DOCUMENT)
+        def on_show_document(
+            ls: LanguageClient, params: types.ShowDocumentParams
+        ) -> types.ShowDocumentResult:
+            self.shown_documents.append(params)
+            self._changed.set()
+            return types.ShowDocumentResult(success=self.show_document_success)
 
         @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
         def on_message_request(
@@ -313,7 +334,8 @@ class Editor:
         self._flush(uri)
 
     async def wait_until(self, condition: Any, timeout: float = 10.0) -> None:
-        """Wait until ``condition()`` holds; it is checked after every document change."""
+        """Wait until ``condition()`` holds; it is checked after every document change,
+        progress notification, message and document shown."""
 
         async def watch() -> None:
             while not condition():
@@ -381,6 +403,21 @@ class Editor:
         await asyncio.wait_for(watch(), 10.0)
         return record.streams[count - 1]
 
+    def progress_end(self, job_id: str) -> types.WorkDoneProgressEnd | None:
+        """The end of the job's progress, if it has come."""
+        for report in self.client.progress_reports.get(f"poe-{job_id}", []):
+            if isinstance(report, types.WorkDoneProgressEnd):
+                return report
+        return None
+
+    async def ended(self, job_id: str, timeout: float = 30.0) -> str:
+        """Wait for the end of the job's progress — how a client that gets no
+        ``poe/done`` sees a job end — and return its message."""
+        await self.wait_until(lambda: self.progress_end(job_id) is not None, timeout)
+        end = self.progress_end(job_id)
+        assert end is not None
+        return end.message or ""
+
     async def run(self, name: str, argument: dict[str, Any]) -> dict[str, Any]:
         """Start a job and wait for its ``poe/done``."""
         return await self.done(await self.start(name, argument))
@@ -425,6 +462,20 @@ class Editor:
         """Every ``window/showMessage`` text so far."""
         return [m.message for m in self.client.messages]
 
+    def told(self, phrase: str, job_id: str | None = None) -> list[str]:
+        """The channels that told the user a sentence holding ``phrase``: one
+        ``"poe/done"`` per job error (of ``job_id`` only, if given) and one
+        ``"window/showMessage"`` per message."""
+        channels = [
+            "poe/done"
+            for method, data in self.notifications
+            if method == "poe/done"
+            and phrase in data.get("error", "")
+            and job_id in (None, data["jobId"])
+        ]
+        channels += ["window/showMessage" for m in self.client.messages if phrase in m.message]
+        return channels
+
     def everything_said(self) -> str:
         """All text the server sent this editor that a user could see."""
         parts = [m.message for m in self.client.messages]
@@ -453,6 +504,29 @@ def _plain_value(value: Any) -> Any:
     return value
 
 
+def _recording_features() -> dict[str, Any]:
+    """pytest-lsp's client features, each also waking the editor's waiters (so a
+    test can await a progress end or a message), and without ``window/showDocument``,
+    which :class:`Editor` answers itself."""
+
+    def waking(handler: Any) -> Any:
+        def wrapped(client: LanguageClient, params: Any) -> Any:
+            result = handler(client, params)
+            wake = getattr(client, "wake", None)
+            if wake is not None:
+                wake()
+            return result
+
+        return wrapped
+
+    features = {
+        method: waking(handler)
+        for method, handler in DEFAULT_CLIENT_FEATURES.items()
+        if method != types.WINDOW_SHOW_DOCUMENT
+    }
+    return features
+
+
 def server_config(env: dict[str, str | None]) -> ClientServerConfig:
     """Start the real server as the editors do: ``python -m poe_lsp`` on stdio.
 
@@ -468,7 +542,7 @@ def server_config(env: dict[str, str | None]) -> ClientServerConfig:
 
     def factory() -> LanguageClient:
         client = LanguageClient(protocol_cls=EditorProtocol, converter_factory=default_converter)
-        register_lsp_features(client)
+        register_lsp_features(client, _recording_features())
         return client
 
     return ClientServerConfig(

@@ -135,17 +135,6 @@ async def test_hover_follows_edits_above_and_ends_when_the_text_changes(editor: 
     assert await editor.hover(uri, inside) is None
 
 
-async def test_client_without_stream_capability_gets_the_explanation_as_a_message(
-    make_editor: MakeEditor,
-) -> None:
-    editor = await make_editor("neovim@v0.11.0", stream=False)
-    uri = editor.open("geometry.py", SOURCE)
-    done = await editor.run(
-        "poe.explain", {"uri": uri, "range": editor.range_of(uri, "def area"), "bot": "ExplainBot"}
-    )
-    assert any(done["text"] in message for message in editor.messages())
-
-
 async def test_stream_capable_client_gets_no_duplicate_message(editor: Editor) -> None:
     uri = editor.open("geometry.py", SOURCE)
     done = await editor.run(

@@ -15,7 +15,6 @@ Neovim and pynvim are installed by ``scripts/install-editors.sh`` (called by
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -47,22 +46,6 @@ LINE7 = '    x = "héllo" + nämé  # ü'
 SEL_START = LINE7.encode().index(SELECTION.encode())
 SEL_END = SEL_START + len(SELECTION.encode())
 """Byte columns of the selection on line 7 (= utf-8 LSP characters)."""
-
-
-@pytest.fixture(scope="module")
-def fake_poe_url() -> Iterator[str]:
-    """The fake Poe, standalone, as editors' tests use it."""
-    proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("fakepoe.py")), "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    url = proc.stdout.readline().strip()
-    assert url.startswith("http://127.0.0.1:"), url
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 Start = Callable[..., pynvim.Nvim]

@@ -13,7 +13,7 @@ import {
 } from "vscode-languageclient/node";
 
 import { Debouncer } from "./core/debounce";
-import type { DoneParams, JobTracker, StreamParams } from "./core/jobs";
+import { type DoneParams, doneNotice, type JobTracker, type StreamParams } from "./core/jobs";
 import {
   ACTIONS,
   type Action,
@@ -148,6 +148,13 @@ export class ServerManager implements vscode.Disposable {
       this.jobs.done(done);
       if (done.proposal !== undefined) {
         this.proposals.set({ ...done, hunks: done.proposal.hunks });
+      }
+      // One failure channel: the server sends this client no message for it.
+      const notice = doneNotice(done);
+      if (notice?.level === "error") {
+        void this.reportError(notice.message);
+      } else if (notice) {
+        void vscode.window.showInformationMessage(`Poe: ${notice.message}`);
       }
     });
     client.onNotification("poe/proposal", (params: ProposalParams) =>

@@ -124,6 +124,10 @@ class Settings:
     """Sent as ``HTTP-Referer`` on every Poe request."""
     idle_seconds: float = setting("timeouts.idleSeconds", 120.0, SECONDS)
     """A bot that sends nothing for this long (not even a keep-alive) has stopped answering."""
+    apply_edit_seconds: float = setting("timeouts.applyEditSeconds", 10.0, SECONDS)
+    """How long the client may take to answer a ``workspace/applyEdit`` (or another
+    request the server makes while a job ends): past it the job stops writing and
+    ends, leaving the document as the editor shows it."""
     answer_max_chars: int = setting("answer.maxChars", 200000, ANSWER_CAP)
     """Longest answer read; a longer one stops the job (failed, nothing written)."""
     attach_file: AttachMode = setting("context.attachFile", "never", ATTACH_MODE)

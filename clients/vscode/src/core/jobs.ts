@@ -48,6 +48,24 @@ export interface JobView {
   output: "explain" | "edit";
 }
 
+/** What a finished job tells the user beyond the panel: its failure, once. */
+export interface DoneNotice {
+  level: "error" | "info";
+  message: string;
+}
+
+/**
+ * The notification a `poe/done` calls for. The server sends this client (which
+ * declares `experimental.poe.stream`) a job's failure in `poe/done` only, never
+ * again with `window/showMessage`, so this is the one place it is shown.
+ */
+export function doneNotice(params: DoneParams): DoneNotice | undefined {
+  if (!params.error) {
+    return undefined;
+  }
+  return { level: params.status === "failed" ? "error" : "info", message: params.error };
+}
+
 const ACTION_TITLES: Record<string, string> = {
   explain: "Explain",
   refactor: "Refactor",

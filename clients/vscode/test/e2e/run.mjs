@@ -151,6 +151,7 @@ function userSettings(baseUrl, extra) {
     "poe.actions.ask.bot": "SlowBot",
     "poe.actions.document.bot": "ReplaceBot",
     "poe.edits.mode": "stream",
+    "poe.allowedBots": ["OutOfPointsBot"],
     ...(process.env.POE_E2E_TRACE ? { "poe.trace.server": "verbose" } : {}),
     "poe.botParameters": {
       ExplainBot: { answer: EXPLANATION, chunk_size: 16, delay: 0.03 },
@@ -439,6 +440,8 @@ function judge(o) {
     expect(o, "Markdown was rendered (no raw ### or **)", o.webviewText && !o.webviewText.includes("###") && !o.webviewText.includes("**"));
     const undo = o.streamUndo || {};
     expect(o, `one Ctrl+Z took the streamed refactor back (took ${undo.presses})`, undo.presses === 1 && undo.restored);
+    expect(o, "a failing job ends failed", c.failedStatus === "failed" && (c.failedError || "").includes("out of points"));
+    expect(o, "its failure was shown once", (c.failureShown || []).length === 1);
   } else if (o.name === "review") {
     judgeReview(o, c, (label, condition) => expect(o, label, condition), SAMPLE);
   } else if (o.name === "restart") {

@@ -90,6 +90,22 @@ async function mainScenario(api) {
   checks.panelStatus = shown.job.status;
   checks.panelText = shown.job.text;
   checks.panelBot = shown.job.bot;
+
+  // 4. A refactor that fails: its error arrives in poe/done only, shown once.
+  const failing = await vscode.commands.executeCommand("poe.refactor", {
+    ...explain.command.arguments[0],
+    bot: "OutOfPointsBot",
+  });
+  const failed = await until("the failing job ends", () => {
+    const job = failing && api.job(failing.jobId);
+    return job && job.status !== "running" && job;
+  });
+  checks.failedStatus = failed.status;
+  checks.failedError = failed.error;
+  checks.failureShown = await until("the failure is shown", () => {
+    const shown = api.shownErrors().filter((e) => e === failed.error);
+    return shown.length > 0 && shown;
+  });
   // Put the cursor in the editor so the screenshot shows both side by side.
   await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
   select(editor, lineOf(doc, "def top_products("), lineOf(doc, "return ranked"));
