@@ -184,7 +184,7 @@ async def test_refused_consent_cancels_the_job_and_spends_nothing(
     sentence = done.get("error", "")
     assert "FencedCodeBot" in sentence and "not allowed" in sentence, sentence
     assert "allowedBots" in sentence, sentence
-    assert any(sentence in m for m in editor.messages()), editor.messages()
+    assert editor.told(sentence) == ["poe/done"], editor.messages()
     assert len(editor.message_requests) == 1
     assert requests_to(fake, "FencedCodeBot") == 0
     assert fake.requests == []

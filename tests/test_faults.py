@@ -85,10 +85,6 @@ def argument(editor: Editor, uri: str, bot: str, **parameters: Any) -> dict[str,
     return {"uri": uri, "range": target_range(editor, uri), "bot": bot, "parameters": parameters}
 
 
-def error_messages(editor: Editor) -> list[str]:
-    return [m.message for m in editor.client.messages if m.type == types.MessageType.Error]
-
-
 async def assert_clean(editor: Editor) -> dict[str, Any]:
     """Nothing a job created outlives it (documents may stay open).
 
@@ -141,7 +137,7 @@ async def test_every_fault_in_a_row_leaves_the_document_and_the_server_as_they_w
             done = await editor.run(action, argument(editor, uri, bot, **parameters))
             assert done["status"] == "failed", (bot, action, done)
             assert phrase in done["error"], (bot, done["error"])
-            assert [m for m in error_messages(editor) if done["error"] in m], bot
+            assert editor.told(done["error"], done["jobId"]) == ["poe/done"], bot
             assert editor.text(uri) == SOURCE, (bot, action)
             assert editor.jobs[done["jobId"]].done_count == 1
             assert_streams_consistent(editor, done)
@@ -288,7 +284,7 @@ async def test_an_enormous_explanation_stops_at_the_default_cap_and_says_so(
     assert "raise the answer.maxChars setting (VS Code: poe.answer.maxChars)" in done["error"]
     assert len(done["text"]) == 200_000
     assert_streams_consistent(editor, done)
-    assert [m for m in error_messages(editor) if "answer.maxChars" in m]
+    assert editor.told("answer.maxChars") == ["poe/done"], editor.messages()
     # The job stopped reading: the upstream stream was closed long before its end.
     await fake.wait_disconnect("EnormousBot")
     assert await editor.hover(uri, SOURCE.index("t = 0")) is None

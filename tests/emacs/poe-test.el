@@ -11,6 +11,7 @@
 (require 'eglot)
 (require 'json)
 (require 'cl-lib)
+(load (expand-file-name "poe-common.el" (file-name-directory load-file-name)) nil t)
 
 (setq eglot-confirm-server-initiated-edits nil) ; apply server edits without asking
 (setq make-backup-files nil)
@@ -74,14 +75,7 @@ Batch Emacs never becomes idle, so eglot's didChange timer never fires."
         (setq eglot--change-idle-timer nil)
         (eglot--signal-textDocument/didChange)))))
 
-(defun poe-test-wait (predicate what &optional seconds)
-  "Process events until PREDICATE holds; fail after SECONDS (15)."
-  (let ((deadline (+ (float-time) (or seconds 15))))
-    (while (not (funcall predicate))
-      (when (> (float-time) deadline)
-        (error "Timed out waiting for %s" what))
-      (accept-process-output nil 0.05)
-      (poe-test-idle))))
+(setq poe-test-tick #'poe-test-idle)
 
 (defun poe-test-open ()
   "Visit POE_TEST_FILE and connect eglot with the README's server entry."
@@ -100,19 +94,21 @@ Batch Emacs never becomes idle, so eglot's didChange timer never fires."
       (forward-line (1+ (- last-line first-line)))
       (cons beg (point)))))
 
-(defun poe-test-wait-done (count)
-  "Wait for the COUNTth `poe/done' and return it."
-  (poe-test-wait (lambda () (>= (length poe-test-done) count)) "poe/done")
-  (car poe-test-done))
+(defun poe-test-status ()
+  "The server's `poe/status' counts, as a plist."
+  (jsonrpc-request (eglot-current-server) :poe/status nil))
+
+(defun poe-test-wait-idle ()
+  "Wait until the server runs no job: eglot gets no `poe/done' (it did not
+ask for `poe/*'), nor progress (eglot 1.9 declares none)."
+  (poe-test-wait (lambda () (zerop (plist-get (poe-test-status) :runningJobs)))
+                 "the job to end")
+  (poe-test-status))
 
 (defun poe-test-write (alist)
   "Write ALIST as JSON to POE_TEST_RESULT."
   (with-temp-file (getenv "POE_TEST_RESULT")
     (insert (json-encode alist))))
-
-(defun poe-test-messages ()
-  "The text of the *Messages* buffer."
-  (with-current-buffer (messages-buffer) (buffer-string)))
 
 (provide 'poe-test)
 ;;; poe-test.el ends here

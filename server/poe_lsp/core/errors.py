@@ -29,6 +29,7 @@ class ErrorKind(enum.Enum):
     NOT_ALLOWED = "not_allowed"
     CONFLICT = "conflict"
     EDIT_REJECTED = "edit_rejected"
+    EDIT_UNANSWERED = "edit_unanswered"
     UPLOAD_FAILED = "upload_failed"
     OVER_YOUR_LIMITS = "over_your_limits"
     BAD_BOT_NAME = "bad_bot_name"
@@ -107,6 +108,13 @@ def _sentence(kind: ErrorKind, bot: str, detail: str) -> str:
             return (
                 f"The editor did not apply the edit{detail_part}. The document was "
                 "left as it was; run the job again."
+            )
+        case ErrorKind.EDIT_UNANSWERED:
+            return (
+                f"The editor did not answer an edit request{detail_part}, so the job "
+                "stopped writing and left the document as the editor shows it. Check "
+                "the selection, then run the job again (or raise "
+                f"{setting_name('timeouts.applyEditSeconds')})."
             )
         case ErrorKind.UPLOAD_FAILED:
             return (

@@ -144,11 +144,6 @@ def _apply(text: str, hunks: Iterable[Hunk]) -> str:
     return text
 
 
-def _reaches(span: Span, changed: Span) -> bool:
-    """Whether a change could have touched (or be the acceptance of) a hunk."""
-    return changed.start <= span.end and span.start <= changed.end
-
-
 Update = Callable[["Proposal", Mapping[int, str]], None]
 """``(proposal, {hunk id: why it left})``; an empty mapping means the hunks only moved."""
 
@@ -221,9 +216,11 @@ class Proposal:
     def on_change(self, replaced: Span, new_text: str, doc_after: str) -> None:
         """Account for one content change (see the module docstring)."""
         before_hunks = self.pending()
-        accepted = None
-        if any(_reaches(hunk.span, replaced) for hunk in before_hunks):
-            accepted = self._accepted_by(doc_after)
+        # Not only for changes that reach a hunk: a client's minimal diff may
+        # start past it (Neovim reports a line inserted above a line with the
+        # same indent as a change after that indent).  The whole document
+        # decides, and the length check keeps this cheap.
+        accepted = self._accepted_by(doc_after)
         self._text = doc_after
         self.region, _ = follow_change(self.region, replaced, new_text)
         gone: dict[int, str] = {}

@@ -70,6 +70,8 @@ def actions_for(server: PoeServer, params: types.CodeActionParams) -> list[types
         diagnostics = [unstructure(d) for d in problems]
         offers.append((FIX_KIND, "fix", {"range": rng_json, "diagnostics": diagnostics}))
     found: list[types.CodeAction] = []
+    # A client without workspace/applyEdit (Vim's ALE) gets edit jobs as review
+    # proposals, accepted through code actions that carry their own edit.
     for kind, action, extra in offers:
         if not _wanted(kind, only):
             continue

@@ -108,6 +108,8 @@ class EditWriter:
         self.tracker.on_update = self._document_changed
         self._wakeup = asyncio.Event()
         self.conflict_error: PoeError | None = None
+        """Why the writer stopped for good: the user's typing in the range, or an
+        edit the editor never answered."""
         self.declined = False
         self.proposal: Proposal | None = None
         """In ``review`` mode, what the finished answer proposes."""
@@ -203,10 +205,20 @@ class EditWriter:
         self.tracker.expect(doc.text, desired)
         edit = self._workspace_edit(edit_range, new_text, doc.version)
         self.edits_sent += 1
+        params = types.ApplyWorkspaceEditParams(edit=edit, label=self.target.title)
+        seconds = self.server.settings.apply_edit_seconds
         try:
-            result = await self.server.workspace_apply_edit_async(
-                types.ApplyWorkspaceEditParams(edit=edit, label=self.target.title)
+            result = await self.server.request_within(types.WORKSPACE_APPLY_EDIT, params, seconds)
+        except TimeoutError:
+            # The edit may or may not have landed (ALE applies it and never
+            # answers): no further edit, no restore, nothing more to wait for.
+            log.warning("%s: edit %d was never answered", self.answer.id, self.edits_sent)
+            self.tracker.cancel_pending()
+            self.conflict_error = PoeError(
+                ErrorKind.EDIT_UNANSWERED, detail=f"within {seconds:g} s"
             )
+            self.answer.cancel()
+            return False
         except Exception:
             log.warning("%s: workspace/applyEdit failed", self.answer.id, exc_info=True)
             self.tracker.cancel_pending()

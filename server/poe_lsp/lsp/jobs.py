@@ -7,11 +7,19 @@ A job runs as one background task that
    (:mod:`poe_lsp.cost`; refused, the job goes on with the user's values),
 2. streams the answer from Poe (an inner task, so that cancelling it closes
    the upstream HTTP stream while the job still finishes cleanly),
-3. publishes what arrives — ``poe/stream`` and ``$/progress`` reports,
-   coalesced to at most 20 a second, the first chunk at once —
+3. publishes what arrives — ``poe/stream``, and ``$/progress`` reports that
+   say how much has arrived (never the answer's text: clients show them in
+   their status lines) — coalesced to at most 20 a second, the first chunk at
+   once,
 4. delivers the result: edits through :class:`poe_lsp.lsp.edits.EditWriter`, or an
-   explanation kept for hover and shown to clients that do not stream,
-5. sends exactly one ``poe/done`` after its last edit, and ends the progress.
+   explanation kept for hover and shown to clients that do not stream
+   (:mod:`poe_lsp.lsp.explanations`),
+5. ends the progress and sends exactly one ``poe/done`` after its last edit.
+
+``poe/*`` notifications go only to clients that declared
+``experimental.poe.stream``; the others get standard LSP only (progress, edits,
+hover, ``window/showMessage``), and a failure reaches each client once: in
+``poe/done`` or as a message.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from poe_lsp.core.planning import Renderer
 from poe_lsp.core.textdoc import HoverRegion, Span
 from poe_lsp.poe.pipeline import AnswerRequest, AnswerTooLong, stream_answer
 
+from . import explanations
 from .consent import Consent
 from .edits import EditTarget, EditWriter
 from .proposals import hunks_json
@@ -49,8 +58,6 @@ log = logging.getLogger(__name__)
 
 STREAM_INTERVAL = 0.051
 """Seconds between two ``poe/stream`` notifications of one job (at most 20 a second)."""
-PROGRESS_TAIL = 80
-"""Characters of the streamed text shown in a progress report."""
 
 _ids = itertools.count(1)
 
@@ -122,11 +129,18 @@ class Job:
     writer: EditWriter | None = None
     region: HoverRegion | None = None
     progress_token: int | str | None = None
+    started: float = field(default_factory=time.monotonic)
 
     def cancel(self) -> None:
         """Stop the upstream stream; the job then finishes as ``cancelled``."""
         if self.stream_task is not None and not self.stream_task.done():
             self.stream_task.cancel()
+
+
+def progress_status(characters: int, seconds: float) -> str:
+    """A progress report's message: how much has arrived, and since when."""
+    unit = "character" if characters == 1 else "characters"
+    return f"{characters:,} {unit} · {seconds:.1f} s"
 
 
 class JobManager:
@@ -357,11 +371,11 @@ class JobManager:
         # client that sees a text that does not extend what it has starts over.
         delta = text[len(job.sent_text) :] if text.startswith(job.sent_text) else text
         job.sent_text = text
-        self.server.protocol.notify(
-            "poe/stream", {**self._payload(job), "delta": delta, "text": text}
-        )
-        tail = " ".join(text[-PROGRESS_TAIL:].split())
-        self._report(job, tail)
+        if self.server.renders_jobs:
+            self.server.protocol.notify(
+                "poe/stream", {**self._payload(job), "delta": delta, "text": text}
+            )
+        self._report(job, progress_status(len(text), time.monotonic() - job.started))
 
     # -- progress ---------------------------------------------------------------------------
 
@@ -408,29 +422,28 @@ class JobManager:
     # -- the end ------------------------------------------------------------------------------
 
     def _deliver(self, job: Job, error: PoeError | None) -> None:
-        """Hover, messages and progress end first: ``poe/done`` is the job's last word."""
+        """Hover, message and progress end first: ``poe/done`` is the job's last word.
+
+        One failure channel: a client that renders ``poe/done`` reads the error
+        there; every other client gets it (and the explanation) as standard LSP.
+        """
         server, spec = self.server, job.spec
         if job.region is not None:
             if job.status == "done":
                 server.hovers.keep(spec.uri, job.region, job.text)
-                if not server.stream_capable and job.text.strip():
-                    server.show(types.MessageType.Info, f"{spec.bot}: {job.text}")
+                if not server.renders_jobs and job.text.strip():
+                    explanations.present(server, job.region, spec.uri, spec.bot, job.text)
             else:
                 server.hovers.drop(spec.uri, job.region)
+        if not server.renders_jobs and error is not None and job.status != "done":
+            server.show(_message_type(job.status, error), f"poe-lsp: {error.message}")
         outcome = {"done": "done", "cancelled": "cancelled", "failed": "failed"}[
             job.status or "failed"
         ]
         self._end_progress(job, job.error or outcome)
-        if job.status == "failed" and error is not None:
-            kind = (
-                types.MessageType.Warning
-                if error.kind is ErrorKind.CONFLICT
-                else types.MessageType.Error
-            )
-            server.show(kind, f"poe-lsp: {error.message}")
-        elif job.status == "cancelled" and error is not None:
-            server.show(types.MessageType.Info, f"poe-lsp: {error.message}")
         proposal = job.writer.proposal if job.writer is not None else None
+        if not server.renders_jobs:
+            return
         server.protocol.notify(
             "poe/done",
             {
@@ -445,3 +458,13 @@ class JobManager:
                 ),
             },
         )
+
+
+def _message_type(status: Status | None, error: PoeError) -> types.MessageType:
+    """How loud a job's end is: a failure is an error, unless the user's own typing
+    caused it; a cancellation is news."""
+    if status == "cancelled":
+        return types.MessageType.Info
+    if error.kind is ErrorKind.CONFLICT:
+        return types.MessageType.Warning
+    return types.MessageType.Error
