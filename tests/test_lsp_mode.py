@@ -54,15 +54,21 @@ def test_lsp_mode_refactor_from_the_menu_rewrites_exactly_the_region(
         "FencedCodeBot",
         {"answer": "return a + b"},
     )
-    assert data["offered"] == [
+    assert data["actions"] == [
         "Explain with FencedCodeBot",
         "Refactor with FencedCodeBot",
         "Document with FencedCodeBot",
     ]
-    assert data["before"] == SAMPLE
+    assert data["before"] == data["proposed"] == SAMPLE, "a review proposal writes nothing"
+    assert data["offered"][:2] == [
+        "Accept change from FencedCodeBot: replace 2 lines with 1",
+        "Reject change from FencedCodeBot: replace 2 lines with 1",
+    ]
     assert data["text"] == "def add(a, b):\n    return a + b\n"
     assert data["progressEnds"] == ["done"]
-    assert "poe-lsp: " not in data["messages"]  # nothing went wrong
+    # One message: the proposal and how to accept it; nothing went wrong.
+    said = [line for line in data["messages"].splitlines() if "poe-lsp: " in line]
+    assert len(said) == 1 and "FencedCodeBot proposes a change to sample.py" in said[0], said
 
 
 def test_lsp_mode_long_explanation_is_announced_and_read_on_hover(
