@@ -17,7 +17,6 @@ from test_neovim import SAMPLE, Start, lua, open_sample
 
 # test_neovim's fixtures, used here by name: Neovim with the plugin, the fake
 # Poe, and the sample file.
-fake_poe_url = test_neovim.fake_poe_url
 start = test_neovim.start
 sample = test_neovim.sample
 
