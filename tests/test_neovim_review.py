@@ -15,8 +15,8 @@ import pynvim
 import test_neovim
 from test_neovim import SAMPLE, Start, lua, open_sample
 
-# test_neovim's fixtures, used here by name: Neovim with the plugin and the
-# sample file (the fake Poe is a conftest fixture).
+# test_neovim's fixtures, used here by name: Neovim with the plugin, the fake
+# Poe, and the sample file.
 start = test_neovim.start
 sample = test_neovim.sample
 
