@@ -385,6 +385,18 @@ async def test_a_stale_accept_is_refused_and_changes_nothing(
     assert editor.text(uri) == "# Prices.\n" + ONLY_1
 
 
+async def test_an_accept_the_editor_applies_but_never_answers_still_ends(
+    make_editor: MakeEditor,
+) -> None:
+    editor = await make_editor(workspace={"timeouts": {"applyEditSeconds": 0.5}})
+    uri, job_id, watch = await proposed(editor)
+    editor.answer_edits = False  # applies the edit, never answers (as ALE does)
+    answer = await editor.command("poe.accept", {"jobId": job_id, "hunk": 1})
+    assert answer == {"jobId": job_id, "accepted": [1]}
+    assert editor.text(uri) == ONLY_1
+    await watch.diagnostics(uri, lambda d: len(d) == 1)
+
+
 async def test_bad_accept_arguments_are_refused_with_a_sentence(make_editor: MakeEditor) -> None:
     editor = await make_editor()
     uri, job_id, _ = await proposed(editor)

@@ -184,10 +184,18 @@ class Review:
         ids = [hunk.id for hunk in hunks]
         edit = workspace_edit(server, doc, hunks)
         title = accept_title(proposal, hunks[0] if len(hunks) == 1 else None)
+        request = types.ApplyWorkspaceEditParams(edit=edit, label=title)
+        seconds = server.settings.apply_edit_seconds
         try:
-            result = await server.workspace_apply_edit_async(
-                types.ApplyWorkspaceEditParams(edit=edit, label=title)
-            )
+            result = await server.request_within(types.WORKSPACE_APPLY_EDIT, request, seconds)
+        except TimeoutError:
+            # An editor that applies edits without answering (ALE forced on) has
+            # still sent its didChange: the hunks it accepted are gone by now.
+            if not any(hunk_id in proposal.hunks for hunk_id in ids):
+                return {"jobId": proposal.job_id, "accepted": ids}
+            raise RequestFailed(
+                message=f"{command}: the editor did not answer the edit within {seconds:g} s."
+            ) from None
         except Exception:
             log.warning("%s: workspace/applyEdit failed", proposal.job_id, exc_info=True)
             raise RequestFailed(message=f"{command}: the editor did not take the edit.") from None
