@@ -22,6 +22,11 @@ on_error() {
 }
 trap on_error ERR
 
+# -- 0. Nothing skipped on purpose in CI -----------------------------------------
+
+step "Skip switches (POE_LSP_SKIP_*; refused when CI=true)"
+bash "$ROOT/scripts/check-skips.sh"
+
 # -- 1. Python environment -------------------------------------------------------
 
 step "Python environment ($VENV)"
@@ -64,9 +69,9 @@ step "VS Code extension: tools, tsc --strict, unit tests (scripts/install-vscode
 bash "$ROOT/scripts/install-vscode-test.sh"
 (cd "$ROOT/clients/vscode" && npx --no-install tsc -p . --noEmit && npm run --silent test:unit)
 
-step "Tests: pytest"
+step "Tests: pytest (-rs: the reason for every skip is printed)"
 status=0
-"$BIN/pytest" -q -p no:cacheprovider "$@" || status=$?
+"$BIN/pytest" -q -rs -p no:cacheprovider "$@" || status=$?
 if [[ $status -eq 5 ]]; then
     echo "pytest collected no tests, which counts as a failure." >&2
     CURRENT="pytest (no tests collected)"

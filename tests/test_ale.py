@@ -18,8 +18,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from real_editors import Snippet, scenario_env
 
 VIM_DIR = Path(__file__).parent / "vim"
@@ -91,7 +89,6 @@ def test_ale_offers_explain_only_and_shows_the_explanation_on_hover(
     assert data["text"] == SAMPLE
 
 
-@pytest.mark.xfail(strict=True, reason="needs review proposals (issue 11)")
 def test_ale_refactor_is_accepted_from_the_code_action_menu(
     tmp_path: Path, fake_poe_url: str
 ) -> None:

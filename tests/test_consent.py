@@ -166,6 +166,7 @@ async def test_allowed_bot_is_remembered_for_the_session(
     assert third["status"] == "done", third
     assert len(editor.message_requests) == 1
     assert requests_to(fake, "FencedCodeBot") == 3
+    await editor.command("poe.accept", {"jobId": third["jobId"]})  # the default: review
     assert editor.text(uri) == SOURCE.replace(BODY, NEW_BODY)
 
 

@@ -1,8 +1,9 @@
 """Plain LSP clients: Emacs 28 with eglot, in batch mode, against the real
 server and the fake Poe, using the README's own eglot snippet.
 
-Eglot does not render ``poe/stream``: it gets the edits, the progress, the
-finished explanation as a message and on hover.  Emacs and eglot are
+Eglot does not render ``poe/stream``: it gets a refactor as a review
+proposal (hints, a message, code actions to accept or reject it), the
+progress, and the finished explanation as a message and on hover.  Emacs and eglot are
 installed by ``scripts/install-editors.sh`` (called by ``scripts/test.sh``);
 these tests never skip.  Helix cannot be installed on this machine (no
 Debian 12 package, no PyPI wheel): its README snippet is checked for what it
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from real_editors import BIN, Snippet, readme_block, scenario_env
+
+from fakepoe import TWO_CHANGES_BEFORE
 
 EMACS_DIR = Path(__file__).parent / "emacs"
 KEY = "emacs-test-key-9876543210-secret"
@@ -39,12 +42,13 @@ def run_emacs(
     *,
     helper: str = "poe-test.el",
     snippet_heading: str = "**Emacs (eglot).**",
+    source: str = SAMPLE,
 ) -> dict[str, Any]:
     """Run ``tests/emacs/<script>`` after ``helper`` in ``emacs --batch``, with the
     README's elisp block after ``snippet_heading``, and return its JSON result."""
     emacs = shutil.which("emacs")
     assert emacs, "emacs is missing: run scripts/install-editors.sh"
-    snippet = Snippet(snippet_heading, "elisp", "sample.py", SAMPLE, KEY)
+    snippet = Snippet(snippet_heading, "elisp", "sample.py", source, KEY)
     env = scenario_env(snippet, tmp_path, fake_poe_url, bot, parameters)
     result = Path(env["POE_TEST_RESULT"])
     proc = subprocess.run(
@@ -62,14 +66,46 @@ def run_emacs(
     return data
 
 
-def test_eglot_code_action_refactors_a_region(tmp_path: Path, fake_poe_url: str) -> None:
+def test_eglot_refactor_is_a_proposal_accepted_through_a_code_action(
+    tmp_path: Path, fake_poe_url: str
+) -> None:
     data = run_emacs(
         "refactor.el", tmp_path, fake_poe_url, "FencedCodeBot", {"answer": "return a + b"}
     )
-    assert data["running"] == 0, data
     assert data["before"] == SAMPLE
+    assert data["proposed"] == SAMPLE, "review mode writes nothing before the accept"
     assert data["text"] == "def add(a, b):\n    return a + b\n"
-    assert "poe-lsp: " not in data["messages"]  # no failure told
+    assert "FencedCodeBot proposes a change to sample.py" in data["messages"]
+
+
+def test_eglot_accepts_one_hunk_and_rejects_the_other(tmp_path: Path, fake_poe_url: str) -> None:
+    data = run_emacs(
+        "review.el", tmp_path, fake_poe_url, "TwoChangesBot", {}, source=TWO_CHANGES_BEFORE
+    )
+    assert data["offered"][:4] == [
+        "Accept change from TwoChangesBot: replace 1 line with 2",
+        "Reject change from TwoChangesBot: replace 1 line with 2",
+        "Accept all changes from TwoChangesBot",
+        "Reject all changes from TwoChangesBot",
+    ]
+    # Only the accepted hunk (line 5 became two lines); line 1 is as it was.
+    assert data["text"] == TWO_CHANGES_BEFORE.replace(
+        "        result = result + p\n", "        # Add each price.\n        result += p\n"
+    )
+    assert "TwoChangesBot proposes 2 changes to sample.py" in data["messages"]
+
+
+def test_eglot_code_action_documents_the_function_at_point(
+    tmp_path: Path, fake_poe_url: str
+) -> None:
+    data = run_emacs(
+        "document.el", tmp_path, fake_poe_url, "FencedCodeBot", {"answer": "Add two numbers."}
+    )
+    assert data["running"] == 0, data
+    assert data["before"] == data["proposed"] == SAMPLE, "nothing written before the accept"
+    assert data["text"] == SAMPLE.replace(
+        "def add(a, b):\n", 'def add(a, b):\n    """Add two numbers."""\n'
+    )
 
 
 def test_eglot_hover_shows_a_finished_explanation(tmp_path: Path, fake_poe_url: str) -> None:

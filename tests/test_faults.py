@@ -24,6 +24,9 @@ from conftest import CLIENTS, MakeEditor
 from editor import TEST_KEY, Editor
 from fakepoe import FakePoe
 
+# These tests are about what faults do to edits as they stream, not review proposals.
+pytestmark = pytest.mark.edits_mode("stream")
+
 SOURCE = """import math
 
 
@@ -288,7 +291,7 @@ async def test_an_enormous_explanation_stops_at_the_default_cap_and_says_so(
     await assert_clean(editor)
 
 
-@pytest.mark.parametrize("mode", ["stream", "final", "confirm"])
+@pytest.mark.parametrize("mode", ["stream", "final", "review"])
 async def test_an_answer_over_the_cap_never_reaches_the_document(
     make_editor: MakeEditor, mode: str
 ) -> None:

@@ -37,6 +37,9 @@ from conftest import MakeEditor
 from editor import TEST_KEY, Editor
 from fakepoe import FakePoe
 
+# These tests are about streamed edits against random user typing, not review proposals.
+pytestmark = pytest.mark.edits_mode("stream")
+
 SOURCE = """import os
 
 

@@ -116,10 +116,15 @@ def open_sample(nvim: pynvim.Nvim, path: Path) -> None:
 
 
 def bots(**actions: tuple[str, dict[str, Any]]) -> dict[str, Any]:
-    """Initialization options naming one bot (and its parameters) per action."""
+    """Initialization options naming one bot (and its parameters) per action.
+
+    These tests watch edits land as they stream (and undo them), so they ask
+    for ``edits.mode: stream`` rather than the default review proposal.
+    """
     return {
         "actions": {action: {"bot": bot} for action, (bot, _) in actions.items()},
         "botParameters": {bot: params for bot, params in actions.values()},
+        "edits": {"mode": "stream"},
     }
 
 
@@ -417,7 +422,10 @@ def test_a_failing_bot_shows_one_error_notification(start: Start, sample: Path) 
     assert notes[0]["level"] == lua(nvim, "return vim.log.levels.ERROR")
     assert notes[0]["msg"] == done["error"]
     assert "FailsMidStreamBot" in notes[0]["msg"]
-    assert "failed" in lua(nvim, "return T.float().text") or done["error"]
+    # The window keeps what arrived before the failure and says that it failed.
+    float_ = lua(nvim, "return T.float()")
+    assert float_["text"] == done["text"] == "partial 0 partial 1 "
+    assert float_["footer"].split("·")[0].strip() == "failed"
     # Nothing reached :messages through Neovim's own showMessage handler.
     assert "poe-lsp:" not in nvim.command_output("messages")
 
@@ -444,9 +452,10 @@ def test_poe_completes_its_subcommands_and_the_bots(start: Start, sample: Path) 
     nvim = start({"bot": "ExplainBot", "allowedBots": ["SlowBot"]})
     open_sample(nvim, sample)
     subs = lua(nvim, "return vim.fn.getcompletion('Poe ', 'cmdline')")
-    for name in ("explain", "refactor", "document", "fix", "ask", "bot", "cancel", "log"):
+    for name in ("explain", "refactor", "document", "fix", "ask", "accept", "reject", "bot"):
         assert name in subs
-    assert lua(nvim, "return vim.fn.getcompletion(\"'<,'>Poe re\", 'cmdline')") == ["refactor"]
+    assert "cancel" in subs and "log" in subs
+    assert lua(nvim, "return vim.fn.getcompletion(\"'<,'>Poe ref\", 'cmdline')") == ["refactor"]
     names = lua(nvim, "return vim.fn.getcompletion('Poe bot ', 'cmdline')")
     assert "ExplainBot" in names and "SlowBot" in names
 
@@ -504,6 +513,7 @@ def test_checkhealth_reports_ok_with_the_server_found(start: Start, sample: Path
     assert "OK server found" in report and "poe-lsp 0.1.0" in report
     assert f"OK POE_API_KEY set, {len(KEY)} characters, ending …{KEY[-2:]}" in report
     assert "attached to 1 buffer(s): poe-lsp 0.1.0, position encoding utf-8" in report
+    assert "edits.mode: review: edit jobs are proposed as an inline diff to :Poe accept" in report
     assert "ERROR" not in report and "WARNING" not in report
     assert KEY not in report
 

@@ -205,7 +205,9 @@ async def test_refused_command_is_also_a_message_unless_the_client_shows_errors(
     assert editor.told(sentence) == expected
 
 
-async def test_client_without_apply_edit_is_offered_explain_only(make_editor: MakeEditor) -> None:
+async def test_client_without_apply_edit_is_offered_every_action(make_editor: MakeEditor) -> None:
+    """ALE takes no workspace/applyEdit: edit jobs reach it as review proposals,
+    accepted through code actions that carry their own edit (tests/test_review.py)."""
     editor = await make_editor("ale", client_caps=ale_capabilities())
     uri = editor.open("shop.py", SOURCE)
     diagnostic = {
@@ -217,19 +219,9 @@ async def test_client_without_apply_edit_is_offered_explain_only(make_editor: Ma
     actions = await editor.code_actions(
         uri, target(editor, uri), diagnostics=[converter.structure(diagnostic, types.Diagnostic)]
     )
-    assert [a["title"] for a in actions] == ["Explain with GPT-5"]
-
-
-async def test_edit_command_from_client_without_apply_edit_says_why(
-    make_editor: MakeEditor,
-) -> None:
-    editor = await make_editor("ale", client_caps=ale_capabilities())
-    uri = editor.open("shop.py", SOURCE)
-    sentence = await refused(editor, "poe.refactor", refactor(editor, uri))
-    assert "does not accept edits" in sentence and "workspace.applyEdit" in sentence
-    await editor.wait_until(lambda: editor.told(sentence))
-    assert editor.told(sentence) == ["window/showMessage"]
-    assert editor.text(uri) == SOURCE
+    titles = [a["title"] for a in actions]
+    assert titles[:2] == ["Explain with GPT-5", "Refactor with GPT-5"], titles
+    assert "Fix with GPT-5" in titles, titles
 
 
 # -- an applyEdit nobody answers -------------------------------------------------------------

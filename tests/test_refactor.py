@@ -6,9 +6,12 @@ import asyncio
 
 import pytest
 
-from conftest import MakeEditor
+from conftest import MakeEditor, fail_after_writing_code
 from editor import Editor
 from fakepoe import FakePoe
+
+# These tests are about streamed and final edits landing in the document, not review proposals.
+pytestmark = pytest.mark.edits_mode("stream")
 
 SOURCE = """def greet(name):
     print("hello " + name)
@@ -87,8 +90,8 @@ async def test_every_edit_carries_the_version_it_was_computed_for(
         assert len(editor.workspace_edits) == 1
 
 
-async def test_stream_mode_writes_progressively(make_editor: MakeEditor) -> None:
-    editor = await make_editor(workspace={"edits": {"mode": "stream"}})
+async def test_stream_mode_writes_progressively(edit_editor: Editor) -> None:
+    editor = edit_editor
     uri = editor.open("shop.py", SOURCE)
     code = "".join(f"        x{i} = {i}\n" for i in range(30))
     done = await editor.run(
@@ -100,7 +103,7 @@ async def test_stream_mode_writes_progressively(make_editor: MakeEditor) -> None
     assert len(editor.workspace_edits) > 1
 
 
-async def test_confirm_mode_sends_one_annotated_edit_needing_confirmation(
+async def test_the_retired_confirm_mode_proposes_and_writes_nothing(
     make_editor: MakeEditor,
 ) -> None:
     editor = await make_editor(workspace={"edits": {"mode": "confirm"}})
@@ -110,10 +113,9 @@ async def test_confirm_mode_sends_one_annotated_edit_needing_confirmation(
         on_total(editor, uri, NEW_TOTAL),
     )
     assert done["status"] == "done"
-    assert len(editor.workspace_edits) == 1
-    (edit,) = editor.workspace_edits[0]["edits"]
-    assert edit.annotation_id
-    assert editor.text(uri) == SOURCE.replace(TOTAL, NEW_TOTAL)
+    assert editor.edits_received == 0
+    assert [hunk["newText"] for hunk in done["proposal"]["hunks"]] == [NEW_TOTAL]
+    assert editor.text(uri) == SOURCE
 
 
 async def test_non_ascii_positions_are_right_in_utf8_and_utf16(editor: Editor) -> None:
@@ -133,8 +135,9 @@ async def test_non_ascii_positions_are_right_in_utf8_and_utf16(editor: Editor) -
 
 
 async def test_user_typing_elsewhere_is_kept_and_the_target_follows(
-    editor: Editor, fake: FakePoe
+    edit_editor: Editor, fake: FakePoe
 ) -> None:
+    editor = edit_editor
     uri = editor.open("shop.py", SOURCE)
     code = "".join(f"        y{i} = {i}\n" for i in range(20))
     job_id = await editor.start(
@@ -152,8 +155,9 @@ async def test_user_typing_elsewhere_is_kept_and_the_target_follows(
 
 
 async def test_user_typing_inside_the_range_stops_the_job_and_keeps_the_edit(
-    editor: Editor, fake: FakePoe
+    edit_editor: Editor, fake: FakePoe
 ) -> None:
+    editor = edit_editor
     uri = editor.open("shop.py", SOURCE)
     start = SOURCE.index(TOTAL)
     code = "".join(f"        z{i} = {i}\n" for i in range(40))
@@ -177,27 +181,24 @@ async def test_user_typing_inside_the_range_stops_the_job_and_keeps_the_edit(
     assert len(editor.workspace_edits) == edits_at_done
 
 
-async def test_bot_failing_mid_answer_restores_the_original(editor: Editor) -> None:
+async def test_bot_failing_after_streaming_code_restores_the_original(
+    edit_editor: Editor, fake: FakePoe
+) -> None:
+    editor = edit_editor
     uri = editor.open("shop.py", SOURCE)
     start = SOURCE.index(TOTAL)
-    done = await editor.run(
-        "poe.refactor",
-        {
-            "uri": uri,
-            "range": editor.span_range(uri, start, start + len(TOTAL)),
-            "bot": "FailsMidStreamBot",
-            "parameters": {"answer": "```python\n" + "        w = 1\n" * 30 + "```\n"},
-        },
-    )
+    rng = editor.span_range(uri, start, start + len(TOTAL))
+    done = await fail_after_writing_code(editor, fake, "poe.refactor", {"uri": uri, "range": rng})
     assert done["status"] == "failed"
-    assert "FailsMidStreamBot" in done["error"]
+    assert "CodeThenFailBot" in done["error"]
     assert editor.text(uri) == SOURCE
     assert editor.told(done["error"]) == ["poe/done"], editor.messages()
 
 
 async def test_cancel_restores_the_original_and_closes_the_upstream_stream(
-    editor: Editor, fake: FakePoe
+    edit_editor: Editor, fake: FakePoe
 ) -> None:
+    editor = edit_editor
     uri = editor.open("shop.py", SOURCE)
     code = "".join(f"        v{i} = {i}\n" for i in range(200))
     job_id = await editor.start(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Any
 
 import pytest
+from lsprotocol import types
 
 from poe_lsp.core.actions import ACTIONS
 from poe_lsp.core.botnames import is_bot_name
@@ -17,6 +19,9 @@ from poe_lsp.core.settings import (
     bot_list,
     bots_named_by_user,
 )
+
+from conftest import MakeEditor
+from fakepoe import FakePoe
 
 
 class Reports(list[str]):
@@ -47,7 +52,7 @@ def test_defaults_equal_the_contract_table() -> None:
     assert settings.lines_before == 40
     assert settings.lines_after == 20
     assert settings.max_chars == 24000
-    assert settings.edits_mode == "stream"
+    assert settings.edits_mode == "review"
     assert settings.app_title == "poe-lsp"
     assert settings.app_referer == PROJECT_URL
     assert settings == Settings()
@@ -147,6 +152,20 @@ def test_each_kind_of_wrong_value_falls_back_to_its_default() -> None:
     assert settings.bot_for("explain") == "GPT-5"
     assert len(reports) == 8
     assert all("\n" not in report for report in reports)
+
+
+def test_the_retired_confirm_mode_is_read_as_review_without_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings_reader, reports = reader()
+    with caplog.at_level(logging.INFO, logger="poe_lsp.core.settings"):
+        first = settings_reader.read({"edits": {"mode": "confirm"}}, None)
+        second = settings_reader.read(None, {"edits.mode": "confirm"})
+    assert first.edits_mode == second.edits_mode == "review"
+    assert reports == []
+    assert [r.getMessage() for r in caplog.records] == [
+        "setting poe.edits.mode 'confirm' is retired; read as 'review'"
+    ]
 
 
 def test_unknown_keys_are_ignored_without_a_report() -> None:
@@ -354,3 +373,34 @@ def test_a_template_within_the_bounds_is_kept() -> None:
     template = unit * 4 + "y" * (8000 - 4 * len(unit))
     assert len(template) == 8000
     assert read(None, {"actions.refactor.prompt": template}).template_for("refactor") == template
+
+
+async def test_a_wrongly_typed_workspace_setting_is_shown_once_and_its_default_used(
+    make_editor: MakeEditor, fake: FakePoe
+) -> None:
+    """End to end: the real server reads ``workspace/configuration`` from the editor."""
+    editor = await make_editor(
+        init_options={"bot": "EchoBot"}, workspace={"context": {"maxChars": "lots"}}
+    )
+    source = "import os\n\n\ndef here():\n    return os.getcwd()\n"
+    uri = editor.open("here.py", source)
+    selection = editor.range_of(uri, "    return os.getcwd()")
+    await editor.code_actions(uri, selection)  # answered once the settings are read
+
+    def complaints() -> list[types.ShowMessageParams]:
+        return [m for m in editor.client.messages if "context.maxChars" in m.message]
+
+    (shown,) = complaints()
+    assert shown.type == types.MessageType.Warning
+    assert "'lots'" in shown.message and "24000" in shown.message
+    assert "\n" not in shown.message
+    # Read again after didChangeConfiguration: the same problem is not shown twice.
+    editor.client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings=None)
+    )
+    await editor.code_actions(uri, selection)
+    assert len(complaints()) == 1
+    # The default budget is in force: the whole small file goes with the selection.
+    done = await editor.run("poe.explain", {"uri": uri, "range": selection})
+    assert done["status"] == "done", done
+    assert "import os" in fake.requests[-1].prompt

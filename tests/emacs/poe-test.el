@@ -28,6 +28,43 @@
   (plist-put options :botParameters
              (list (intern (concat ":" (getenv "POE_TEST_BOT"))) parameters)))
 
+(defvar poe-test-done nil "The `poe/done' notifications seen, newest first.")
+
+(cl-defmethod eglot-handle-notification (_server (_method (eql poe/done)) &rest params)
+  (push params poe-test-done))
+
+(cl-defmethod eglot-handle-notification (_server (_method (eql poe/stream)) &rest _params)
+  nil)
+
+(defvar poe-test-hints nil "The `poe' diagnostics of the last publishDiagnostics.")
+
+(cl-defmethod eglot-handle-notification :after
+  (_server (_method (eql textDocument/publishDiagnostics)) &key diagnostics
+           &allow-other-keys)
+  (setq poe-test-hints
+        (cl-remove-if-not (lambda (d) (equal (plist-get d :source) "poe"))
+                          (append diagnostics nil))))
+
+(defun poe-test-wait-hints (count)
+  "Wait until the server shows COUNT pending review hunks as diagnostics."
+  (poe-test-wait (lambda () (= (length poe-test-hints) count))
+                 (format "%d poe diagnostics" count)))
+
+(defun poe-test-code-action (beg end title)
+  "Pick the code action between BEG and END whose title starts with TITLE,
+from `eglot-code-actions' menu as a user would; return the titles offered."
+  (let ((offered nil)
+        ;; As from the keyboard: eglot then asks with `completing-read'.
+        (last-nonmenu-event ?\r))
+    (cl-letf (((symbol-function 'completing-read)
+               (lambda (_prompt items &rest _)
+                 (setq offered (mapcar #'car items))
+                 (or (car (cl-find-if (lambda (item) (string-prefix-p title (car item)))
+                                      items))
+                     (error "No code action %S among %S" title offered)))))
+      (eglot-code-actions beg end nil t))
+    offered))
+
 (defun poe-test-idle ()
   "Do what eglot's idle timer does in an interactive Emacs.
 Batch Emacs never becomes idle, so eglot's didChange timer never fires."

@@ -5,8 +5,6 @@
 import * as vscode from "vscode";
 import {
   ApplyWorkspaceEditRequest,
-  type ApplyWorkspaceEditParams,
-  type ApplyWorkspaceEditResult,
   type ClientCapabilities,
   type FeatureState,
   LanguageClient,
@@ -26,6 +24,7 @@ import {
   userOptionsChanged,
   workspaceSection,
 } from "./core/options";
+import type { ProposalParams, ProposalStore } from "./core/proposals";
 import { SentVersions } from "./core/sentVersions";
 import {
   nodeHost,
@@ -33,6 +32,7 @@ import {
   type ServerCommand,
   serverProcess,
 } from "./core/serverCommand";
+import { EditApplier } from "./edits";
 
 export const API_KEY_SECRET = "poe.apiKey";
 const RESTART_DELAY_MS = 750;
@@ -63,11 +63,13 @@ export class ServerManager implements vscode.Disposable {
   private readonly sent = new SentVersions();
   /** The `initializationOptions` the running server got. */
   private startedWith: Record<string, unknown> | undefined;
+  private readonly edits = new EditApplier(this.sent);
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
     private readonly jobs: JobTracker,
+    private readonly proposals: ProposalStore,
     private readonly reportError: ErrorReporter,
   ) {
     this.disposables.push(
@@ -135,16 +137,29 @@ export class ServerManager implements vscode.Disposable {
     this.startedWith = this.userOptions();
     const client = new LanguageClient("poe", "Poe", spawn.process, this.clientOptions());
     client.registerFeature(new PoeStreamFeature());
-    client.onNotification("poe/stream", (params: StreamParams) => this.jobs.stream(params));
+    const uri = (raw: string): string => client.protocol2CodeConverter.asUri(raw).toString();
+    client.onNotification("poe/stream", (params: StreamParams) =>
+      this.jobs.stream({ ...params, uri: uri(params.uri) }),
+    );
     client.onNotification("poe/done", (params: DoneParams) => {
-      this.jobs.done(params);
-      const notice = doneNotice(params);
+      const done = { ...params, uri: uri(params.uri) };
+      // The job's last edit has been applied: its undo step is complete.
+      this.edits.groups.close(done.uri);
+      this.jobs.done(done);
+      if (done.proposal !== undefined) {
+        this.proposals.set({ ...done, hunks: done.proposal.hunks });
+      }
+      // One failure channel: the server sends this client no message for it.
+      const notice = doneNotice(done);
       if (notice?.level === "error") {
         void this.reportError(notice.message);
       } else if (notice) {
         void vscode.window.showInformationMessage(`Poe: ${notice.message}`);
       }
     });
+    client.onNotification("poe/proposal", (params: ProposalParams) =>
+      this.proposals.set({ ...params, uri: uri(params.uri) }),
+    );
     this.client = client;
     await this.startClient(client, server.command);
   }
@@ -200,7 +215,7 @@ export class ServerManager implements vscode.Disposable {
   private async startClient(client: LanguageClient, command: string): Promise<void> {
     try {
       await client.start();
-      client.onRequest(ApplyWorkspaceEditRequest.type, (params) => this.applyEdit(client, params));
+      client.onRequest(ApplyWorkspaceEditRequest.type, (params) => this.edits.apply(client, params));
       this.lastStartError = undefined;
       for (const listener of this.readyListeners) {
         listener();
@@ -223,41 +238,11 @@ export class ServerManager implements vscode.Disposable {
     });
   }
 
-  /**
-   * `workspace/applyEdit`, answered only after the `didChange` it caused has
-   * been sent (see core/sentVersions.ts), with the same version check as the
-   * library's own handler.
-   */
-  private async applyEdit(
-    client: LanguageClient,
-    params: ApplyWorkspaceEditParams,
-  ): Promise<ApplyWorkspaceEditResult> {
-    const edit = await client.protocol2CodeConverter.asWorkspaceEdit(params.edit);
-    const open = new Map(vscode.workspace.textDocuments.map((d) => [d.uri.toString(), d]));
-    for (const change of params.edit.documentChanges ?? []) {
-      if ("textDocument" in change && typeof change.textDocument.version === "number") {
-        const doc = open.get(client.protocol2CodeConverter.asUri(change.textDocument.uri).toString());
-        if (doc !== undefined && doc.version !== change.textDocument.version) {
-          return { applied: false, failureReason: "the document has changed since the edit was computed" };
-        }
-      }
-    }
-    const applied = await vscode.workspace.applyEdit(edit);
-    if (applied) {
-      await Promise.all(
-        edit.entries().map(([uri]) => {
-          const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-          return doc ? this.sent.waitFor(uri.toString(), doc.version, 2000) : undefined;
-        }),
-      );
-    }
-    return { applied };
-  }
-
   private async doStop(): Promise<void> {
     const client = this.client;
     this.client = undefined;
     this.jobs.abandonRunning();
+    this.proposals.clear();
     if (client === undefined) {
       return;
     }

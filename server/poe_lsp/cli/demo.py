@@ -165,8 +165,10 @@ class DemoEditor:
                 client_info=types.ClientInfo(name="poe-lsp demo", version=__version__),
                 root_uri=self.root.as_uri(),
                 workspace_folders=[types.WorkspaceFolder(uri=self.root.as_uri(), name="demo")],
-                # The user's own settings: the bot named here needs no consent.
-                initialization_options={"bot": bot},
+                # The user's own settings: the bot named here needs no consent.  The
+                # demo shows edits as they stream in, so it asks for edits.mode
+                # "stream" rather than the default review (a proposal to accept).
+                initialization_options={"bot": bot, "edits": {"mode": "stream"}},
             )
         )
         self.client.initialized(types.InitializedParams())

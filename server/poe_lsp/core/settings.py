@@ -32,17 +32,21 @@ from typing import Any, Literal, cast
 
 from .actions import ACTIONS
 from .botnames import BOT_NAME_RULE, is_bot_name, quoted
+from .checks import BOT, SECONDS, TEXT, WHOLE, Check, one_of
 from .endpoints import (
     DEFAULT_BASE_URL,
     DEFAULT_OPENAI_BASE_URL,
     DEFAULT_UPLOAD_URL,
     PROJECT_URL,
 )
+from .errors import setting_name
 from .prompts import template_problem
 
 log = logging.getLogger(__name__)
 
-EDIT_MODES = ("stream", "final", "confirm")
+EDIT_MODES = ("review", "stream", "final")
+RETIRED_EDIT_MODES = {"confirm": "review"}
+"""Edit modes that are still read, and the mode each now means."""
 DEFAULT_BOT = "GPT-5"
 ATTACH_MODES = ("never", "whenTrimmed", "always")
 TRANSPORTS = ("poe", "openai")
@@ -54,7 +58,7 @@ PARAMETERS_IGNORED_NOTE = (
 )
 """Told once per session when parameters would have been sent over ``transport: openai``."""
 
-EditMode = Literal["stream", "final", "confirm"]
+EditMode = Literal["review", "stream", "final"]
 AttachMode = Literal["never", "whenTrimmed", "always"]
 Transport = Literal["poe", "openai"]
 
@@ -69,38 +73,64 @@ class ActionSettings:
     """Prompt template for this action; ``None`` means the built-in one."""
 
 
+EDIT_MODE = Check(
+    f"one of {', '.join(EDIT_MODES)}",
+    lambda value: value in EDIT_MODES or value in RETIRED_EDIT_MODES,
+    convert=lambda value: RETIRED_EDIT_MODES.get(value, value),
+)
+"""``confirm`` is retired: still accepted, read as ``review``."""
+ATTACH_MODE = one_of(ATTACH_MODES)
+PROMPT_BUDGET = dataclasses.replace(WHOLE, minimum=200, below_minimum="too small to hold a prompt")
+ANSWER_CAP = dataclasses.replace(WHOLE, minimum=1, below_minimum="which would refuse every answer")
+
+
+def setting(key: str, default: Any, check: Check | None = None, **kwargs: Any) -> Any:
+    """A field of :class:`Settings` read from the camelCase ``key`` (dotted for
+    nested objects) and validated by ``check``; ``None`` for the structured
+    settings (``actions``, ``botParameters``), which are read by hand."""
+    metadata = {"key": key, "check": check}
+    if callable(default):
+        return field(default_factory=default, metadata=metadata, **kwargs)
+    return field(default=default, metadata=metadata, **kwargs)
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Everything the user can configure, with the contract's defaults."""
+    """Everything the user can configure, with the contract's defaults.
 
-    bot: str = DEFAULT_BOT
+    Each field names its key and its check: :class:`SettingsReader` reads
+    them from here, so a setting is declared once.
+    """
+
+    bot: str = setting("bot", DEFAULT_BOT, BOT)
     """The default bot."""
-    actions: Mapping[str, ActionSettings] = field(default_factory=dict)
+    actions: Mapping[str, ActionSettings] = setting("actions", dict)
     """Per-action bot and prompt overrides."""
-    bot_parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    bot_parameters: Mapping[str, Mapping[str, Any]] = setting("botParameters", dict)
     """Bot name → ``parameters`` sent on the user message."""
-    lines_before: int = 40
+    lines_before: int = setting("context.linesBefore", 40, WHOLE)
     """Lines of context sent before a selection."""
-    lines_after: int = 20
+    lines_after: int = setting("context.linesAfter", 20, WHOLE)
     """Lines of context sent after a selection."""
-    max_chars: int = 24000
+    max_chars: int = setting("context.maxChars", 24000, PROMPT_BUDGET)
     """Hard budget for the whole prompt; context is trimmed first."""
-    edits_mode: EditMode = "stream"
-    """How edits reach the document: ``stream``, ``final`` or ``confirm``."""
-    app_title: str = "poe-lsp"
+    edits_mode: EditMode = setting("edits.mode", "review", EDIT_MODE)
+    """How edits reach the document: ``review`` (a proposal the user accepts or
+    rejects, hunk by hunk), ``stream`` (rewritten while the bot streams) or
+    ``final`` (one edit at the end).  The retired ``confirm`` is read as ``review``."""
+    app_title: str = setting("app.title", "poe-lsp", TEXT)
     """Sent as ``X-Title`` on every Poe request."""
-    app_referer: str = PROJECT_URL
+    app_referer: str = setting("app.referer", PROJECT_URL, TEXT)
     """Sent as ``HTTP-Referer`` on every Poe request."""
-    idle_seconds: float = 120.0
+    idle_seconds: float = setting("timeouts.idleSeconds", 120.0, SECONDS)
     """A bot that sends nothing for this long (not even a keep-alive) has stopped answering."""
-    apply_edit_seconds: float = 10.0
+    apply_edit_seconds: float = setting("timeouts.applyEditSeconds", 10.0, SECONDS)
     """How long the client may take to answer a ``workspace/applyEdit`` (or another
     request the server makes while a job ends): past it the job stops writing and
-    ends, leaving the document as the editor shows it.  Edits that ask the user to
-    confirm wait without limit."""
-    answer_max_chars: int = 200000
+    ends, leaving the document as the editor shows it."""
+    answer_max_chars: int = setting("answer.maxChars", 200000, ANSWER_CAP)
     """Longest answer read; a longer one stops the job (failed, nothing written)."""
-    attach_file: AttachMode = "never"
+    attach_file: AttachMode = setting("context.attachFile", "never", ATTACH_MODE)
     """Upload the job's file as an attachment: ``never``, ``whenTrimmed`` (only when
     ``max_chars`` cut the context) or ``always``."""
 
@@ -175,6 +205,11 @@ def flatten(options: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 SECRET_KEYS = ("apiKey", "baseUrl", "uploadUrl", "allowedBots", "transport", "openaiBaseUrl")
 
+_FIELDS: dict[str, dataclasses.Field[Any]] = {
+    f.metadata["key"]: f for f in dataclasses.fields(Settings) if "key" in f.metadata
+}
+"""Each setting's key → its declared field."""
+
 
 class SettingsReader:
     """Validates raw option dictionaries into :class:`Settings`.
@@ -186,6 +221,13 @@ class SettingsReader:
     def __init__(self, report: Callable[[str], None]) -> None:
         self._report = report
         self._reported: set[str] = set()
+        self._noted: set[str] = set()
+
+    def _note(self, message: str) -> None:
+        """Log ``message`` once per session: information, not a problem to show."""
+        if message not in self._noted:
+            self._noted.add(message)
+            log.info("%s", message)
 
     def _problem(self, message: str) -> None:
         if message not in self._reported:
@@ -232,110 +274,72 @@ class SettingsReader:
     def _validate(self, raw: dict[str, Any]) -> Settings:
         values: dict[str, Any] = {}
         actions: dict[str, dict[str, str | None]] = {}
-        defaults = Settings()
-
-        def typed(key: str, value: Any, kind: type, default: Any) -> Any:
-            if kind is float:
-                # Seconds: any positive finite number, whole or not.
-                ok = (
-                    isinstance(value, int | float)
-                    and not isinstance(value, bool)
-                    and 0 < value < float("inf")
-                )
-                value = float(value) if ok else value
-            else:
-                ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-            if kind is int and ok and value < 0:
-                ok = False
-            if kind is str and ok and not value.strip():
-                ok = False
-            if not ok:
-                wanted = {
-                    int: "a non-negative whole number",
-                    str: "a non-empty string",
-                    float: "a positive number of seconds",
-                }.get(kind, kind.__name__)
-                self._problem(
-                    f"poe-lsp: setting poe.{key} should be {wanted}, not {value!r}; "
-                    f"using the default {default!r}."
-                )
-                return default
-            return value
-
-        simple: dict[str, tuple[str, type]] = {
-            "bot": ("bot", str),
-            "context.linesBefore": ("lines_before", int),
-            "context.linesAfter": ("lines_after", int),
-            "context.maxChars": ("max_chars", int),
-            "app.title": ("app_title", str),
-            "app.referer": ("app_referer", str),
-            "timeouts.idleSeconds": ("idle_seconds", float),
-            "timeouts.applyEditSeconds": ("apply_edit_seconds", float),
-            "answer.maxChars": ("answer_max_chars", int),
-        }
         for key, value in raw.items():
             if value is None:
                 continue
-            if key in simple:
-                attr, kind = simple[key]
-                checked = typed(key, value, kind, getattr(defaults, attr))
-                if key == "bot" and not self._bot_name_ok("setting poe.bot", checked):
-                    checked = defaults.bot
-                values[attr] = checked
-            elif key == "edits.mode":
-                if value in EDIT_MODES:
-                    values["edits_mode"] = value
-                else:
-                    self._problem(
-                        f"poe-lsp: setting poe.edits.mode should be one of "
-                        f"{', '.join(EDIT_MODES)}, not {value!r}; using 'stream'."
-                    )
-            elif key == "context.attachFile":
-                if value in ATTACH_MODES:
-                    values["attach_file"] = value
-                else:
-                    self._problem(
-                        f"poe-lsp: setting poe.context.attachFile should be one of "
-                        f"{', '.join(ATTACH_MODES)}, not {value!r}; using 'never'."
-                    )
+            declared = _FIELDS.get(key)
+            if declared is not None and declared.metadata["check"] is not None:
+                values[declared.name] = self._checked(key, value, declared)
             elif key == "botParameters":
                 values["bot_parameters"] = self._bot_parameters(value)
             elif key.startswith("actions."):
-                parts = key.split(".")
-                if len(parts) == 3 and parts[1] in ACTIONS and parts[2] in ("bot", "prompt"):
-                    checked = typed(key, value, str, None)
-                    if checked is not None and parts[2] == "bot":
-                        checked = (
-                            checked if self._bot_name_ok(f"setting poe.{key}", checked) else None
-                        )
-                    elif checked is not None and (problem := template_problem(checked)):
-                        self._problem(
-                            f"poe-lsp: the prompt template poe.{key} {problem}; "
-                            "the built-in prompt is used instead."
-                        )
-                        checked = None
-                    actions.setdefault(parts[1], {})[parts[2]] = checked
-                else:
-                    log.info("ignored unknown setting poe.%s", key)
+                self._action(key, value, actions)
             else:
                 log.info("ignored unknown setting poe.%s", key)
-        if "max_chars" in values and values["max_chars"] < 200:
-            self._problem(
-                f"poe-lsp: setting poe.context.maxChars is {values['max_chars']}, too small to "
-                f"hold a prompt; using the default {defaults.max_chars}."
-            )
-            values["max_chars"] = defaults.max_chars
-        if "answer_max_chars" in values and values["answer_max_chars"] < 1:
-            self._problem(
-                "poe-lsp: setting poe.answer.maxChars is 0, which would refuse every answer; "
-                f"using the default {defaults.answer_max_chars}."
-            )
-            values["answer_max_chars"] = defaults.answer_max_chars
         values["actions"] = {
             name: ActionSettings(bot=spec.get("bot"), prompt=spec.get("prompt"))
             for name, spec in actions.items()
         }
         return Settings(**values)
+
+    def _checked(self, key: str, value: Any, declared: dataclasses.Field[Any]) -> Any:
+        """The value if its check accepts it; otherwise the default, said once."""
+        check: Check = declared.metadata["check"]
+        default = declared.default
+        if not check.accepts(value):
+            if check is BOT:
+                self._bot_name_ok(f"setting poe.{key}", value)
+            else:
+                self._problem(
+                    f"poe-lsp: {setting_name(key)} should be {check.wanted}, not {value!r}; "
+                    f"using the default {default!r}."
+                )
+            return default
+        if key == "edits.mode" and value in RETIRED_EDIT_MODES:
+            self._note(
+                f"setting poe.edits.mode {value!r} is retired; "
+                f"read as {RETIRED_EDIT_MODES[value]!r}"
+            )
+        if check.minimum is not None and value < check.minimum:
+            self._problem(
+                f"poe-lsp: {setting_name(key)} is {value}, {check.below_minimum}; "
+                f"using the default {default!r}."
+            )
+            return default
+        return check.convert(value)
+
+    def _action(self, key: str, value: Any, actions: dict[str, dict[str, str | None]]) -> None:
+        """``actions.<action>.bot`` or ``.prompt``."""
+        parts = key.split(".")
+        if not (len(parts) == 3 and parts[1] in ACTIONS and parts[2] in ("bot", "prompt")):
+            log.info("ignored unknown setting poe.%s", key)
+            return
+        checked: str | None = value
+        if not TEXT.accepts(value):
+            self._problem(
+                f"poe-lsp: {setting_name(key)} should be {TEXT.wanted}, not {value!r}; "
+                "using the default None."
+            )
+            checked = None
+        elif parts[2] == "bot":
+            checked = value if self._bot_name_ok(f"setting poe.{key}", value) else None
+        elif problem := template_problem(value):
+            self._problem(
+                f"poe-lsp: the prompt template poe.{key} {problem}; "
+                "the built-in prompt is used instead."
+            )
+            checked = None
+        actions.setdefault(parts[1], {})[parts[2]] = checked
 
     def _bot_parameters(self, value: Any) -> dict[str, dict[str, Any]]:
         if not isinstance(value, Mapping) or not all(

@@ -52,15 +52,6 @@ WHOLE_FILE = Span(0, 0)
 """The span of ``poe.ask`` without a range: the question is about the whole file."""
 
 
-def no_edits_here(command: str) -> str:
-    """Why an editing command cannot run in a client without ``workspace/applyEdit``."""
-    return (
-        f"{command} cannot change this document: this editor does not accept edits "
-        "from a language server (it declares no workspace.applyEdit). Use poe.explain, "
-        'or poe.ask with output "explain", instead.'
-    )
-
-
 def pick_parameters(
     settings: Settings, command: str, bot: str, arg: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -198,7 +189,8 @@ def start_job(
 ) -> dict[str, str]:
     """Pick bot and parameters, build the prompt (for either answer when the
     workspace raises the job's cost and the user has not been asked yet),
-    refuse overlapping edits, then start the job and answer its id.
+    refuse overlapping edits, drop the proposals the job replaces, then start
+    the job and answer its id.
 
     ``span`` is the job's target; the prompt shows ``prompt_span`` as the
     selection when it differs (a doc comment's target is not what it documents).
@@ -235,8 +227,6 @@ def start_job(
     if plan.ask:
         question = CostQuestion(plan.ask, _prepare_refused(prepare, plan.if_refused, bot))
     if edits:
-        if not server.supports_apply_edit():
-            raise RequestFailed(message=no_edits_here(command))
         busy = jobs.editing_job_overlapping(doc.uri, span)
         if busy is not None:
             raise RequestFailed(
@@ -268,6 +258,9 @@ def start_job(
     ):
         server.parameters_note_shown = True
         server.show(types.MessageType.Info, f"poe-lsp: {PARAMETERS_IGNORED_NOTE}")
+    if edits:
+        # A new job on the range replaces what an earlier one proposed there.
+        server.proposals.replace_overlapping(doc.uri, span)
     job = jobs.start(spec)
     return {"jobId": job.id}
 

@@ -7,8 +7,10 @@ A job runs as one background task that
    (:mod:`poe_lsp.cost`; refused, the job goes on with the user's values),
 2. streams the answer from Poe (an inner task, so that cancelling it closes
    the upstream HTTP stream while the job still finishes cleanly),
-3. publishes what arrives — ``poe/stream`` and ``$/progress`` reports,
-   coalesced to at most 20 a second, the first chunk at once —
+3. publishes what arrives — ``poe/stream``, and ``$/progress`` reports that
+   say how much has arrived (never the answer's text: clients show them in
+   their status lines) — coalesced to at most 20 a second, the first chunk at
+   once,
 4. delivers the result: edits through :class:`poe_lsp.lsp.edits.EditWriter`, or an
    explanation kept for hover and shown to clients that do not stream
    (:mod:`poe_lsp.lsp.explanations`),
@@ -44,6 +46,7 @@ from poe_lsp.poe.pipeline import AnswerRequest, AnswerTooLong, stream_answer
 from . import explanations
 from .consent import Consent
 from .edits import EditTarget, EditWriter
+from .proposals import hunks_json
 
 if TYPE_CHECKING:
     from poe_lsp.core.cost import Raise
@@ -55,8 +58,6 @@ log = logging.getLogger(__name__)
 
 STREAM_INTERVAL = 0.051
 """Seconds between two ``poe/stream`` notifications of one job (at most 20 a second)."""
-PROGRESS_TAIL = 80
-"""Characters of the streamed text shown in a progress report."""
 
 _ids = itertools.count(1)
 
@@ -128,11 +129,18 @@ class Job:
     writer: EditWriter | None = None
     region: HoverRegion | None = None
     progress_token: int | str | None = None
+    started: float = field(default_factory=time.monotonic)
 
     def cancel(self) -> None:
         """Stop the upstream stream; the job then finishes as ``cancelled``."""
         if self.stream_task is not None and not self.stream_task.done():
             self.stream_task.cancel()
+
+
+def progress_status(characters: int, seconds: float) -> str:
+    """A progress report's message: how much has arrived, and since when."""
+    unit = "character" if characters == 1 else "characters"
+    return f"{characters:,} {unit} · {seconds:.1f} s"
 
 
 class JobManager:
@@ -367,8 +375,7 @@ class JobManager:
             self.server.protocol.notify(
                 "poe/stream", {**self._payload(job), "delta": delta, "text": text}
             )
-        tail = " ".join(text[-PROGRESS_TAIL:].split())
-        self._report(job, tail)
+        self._report(job, progress_status(len(text), time.monotonic() - job.started))
 
     # -- progress ---------------------------------------------------------------------------
 
@@ -434,6 +441,7 @@ class JobManager:
             job.status or "failed"
         ]
         self._end_progress(job, job.error or outcome)
+        proposal = job.writer.proposal if job.writer is not None else None
         if not server.renders_jobs:
             return
         server.protocol.notify(
@@ -443,6 +451,11 @@ class JobManager:
                 "status": job.status,
                 "text": job.text,
                 **({"error": job.error} if job.error else {}),
+                **(
+                    {"proposal": {"hunks": hunks_json(server, proposal)}}
+                    if proposal is not None
+                    else {}
+                ),
             },
         )
 

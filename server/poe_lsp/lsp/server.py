@@ -21,6 +21,7 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from poe_lsp import __version__
 from poe_lsp.core.hovers import HoverStore
+from poe_lsp.core.review import ProposalStore
 from poe_lsp.core.settings import Secrets, Settings, SettingsReader
 from poe_lsp.core.textdoc import DocumentStore, Encoding
 
@@ -144,6 +145,8 @@ class PoeServer(LanguageServer):
         self.parameters_note_shown = False
         self.hovers = HoverStore(self.documents)
         """Finished explanations, for ``textDocument/hover``."""
+        self.proposals = ProposalStore(self.documents)
+        """Review proposals waiting for the user's accept or reject."""
 
     # -- client facts ---------------------------------------------------------------
 
@@ -175,7 +178,7 @@ class PoeServer(LanguageServer):
         return self.client_name.lower() == "neovim"
 
     def supports_apply_edit(self) -> bool:
-        """Whether the client accepts ``workspace/applyEdit`` (Vim's ALE does not)."""
+        """Whether the client takes ``workspace/applyEdit`` (Vim's ALE, for one, does not)."""
         ws = self.client_capabilities.workspace
         return bool(ws and ws.apply_edit)
 
@@ -192,15 +195,10 @@ class PoeServer(LanguageServer):
         every other one gets standard LSP only, failures as ``window/showMessage``."""
         return self.stream_capable
 
-    def supports_change_annotations(self) -> bool:
-        """Whether the client can show a confirmation for annotated edits."""
+    def supports_code_lens_refresh(self) -> bool:
+        """Whether the client asks again for code lenses on ``workspace/codeLens/refresh``."""
         ws = self.client_capabilities.workspace
-        return bool(
-            ws
-            and ws.workspace_edit
-            and ws.workspace_edit.document_changes
-            and ws.workspace_edit.change_annotation_support
-        )
+        return bool(ws and ws.code_lens and ws.code_lens.refresh_support)
 
     # -- the Poe client, created on first use ---------------------------------------
 

@@ -333,6 +333,8 @@ def _to_event(message: Any) -> TextEvent | None:
 def _status_error(status: int, retry_after: float | None, bot: str) -> tuple[PoeError, bool]:
     if status in (401, 403):
         return PoeError(ErrorKind.KEY_REJECTED, bot=bot, detail=f"HTTP {status}"), False
+    if status == 402:
+        return PoeError(ErrorKind.OUT_OF_POINTS, bot=bot, detail="HTTP 402"), False
     if status == 404:
         return PoeError(ErrorKind.UNKNOWN_BOT, bot=bot, detail="HTTP 404"), False
     if status == 429:

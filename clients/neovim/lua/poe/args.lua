@@ -105,7 +105,8 @@ function M.diagnostics(bufnr, first, last, encoding)
   local found = {}
   for _, d in ipairs(vim.diagnostic.get(bufnr)) do
     local end_lnum = d.end_lnum or d.lnum
-    if d.lnum <= last and end_lnum >= first then
+    -- poe's own hints mark proposed changes, not problems to fix.
+    if d.lnum <= last and end_lnum >= first and d.source ~= 'poe' then
       ---@type lsp.Diagnostic
       local diagnostic = {
         range = {

@@ -197,6 +197,44 @@ function M.choose_bot(name, buffer)
   require('poe.bots').choose(name, buffer == true)
 end
 
+--- Accept the proposed change under the cursor, or with `all` every
+--- proposed change of the buffer (one undo step per job).
+---@param all? boolean
+function M.accept(all)
+  require('poe.review').act('accept', all == true)
+end
+
+--- Reject the proposed change under the cursor, or with `all` every proposed
+--- change of the buffer; the text stays as it is.
+---@param all? boolean
+function M.reject(all)
+  require('poe.review').act('reject', all == true)
+end
+
+--- Move the cursor to the next (`direction` 1) or previous (-1) proposed
+--- change, `count` times.
+---@param direction 1|-1
+---@param count? integer
+function M.jump(direction, count)
+  require('poe.review').jump(direction, count or 1)
+end
+
+--- The proposed changes pending in a buffer (for a statusline): their job,
+--- bot, hunk id and the 1-based lines they replace (or are shown at).
+---@param bufnr? integer
+---@return { jobId: string, bot: string, hunk: integer, first: integer, last: integer }[]
+function M.proposals(bufnr)
+  return vim.tbl_map(function(found)
+    return {
+      jobId = found.proposal.job_id,
+      bot = found.proposal.bot,
+      hunk = found.hunk.id,
+      first = found.first + 1,
+      last = found.last,
+    }
+  end, require('poe.review').hunks(bufnr or vim.api.nvim_get_current_buf()))
+end
+
 --- Cancel the running jobs of this buffer, or every job when it has none.
 function M.cancel()
   if not jobs.cancel(vim.api.nvim_get_current_buf()) then

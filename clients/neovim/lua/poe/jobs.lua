@@ -178,7 +178,7 @@ function M.on_stream(_, params, _)
 end
 
 --- `poe/done`: the job's last word.
----@param params { jobId: string, action: string, bot: string, status: string, text: string, error?: string }
+---@param params { jobId: string, action: string, bot: string, status: string, text: string, error?: string, proposal?: table }
 function M.on_done(_, params, _)
   local job = job_for('done', params)
   if not job then
@@ -200,6 +200,9 @@ function M.on_done(_, params, _)
   if job.output == 'edit' then
     require('poe.edits').finish(job.bufnr)
   end
+  if params.proposal and params.status == 'done' then
+    require('poe.review').on_done(params, job.client_id)
+  end
   if params.error then
     local level = params.status == 'failed' and vim.log.levels.ERROR or vim.log.levels.WARN
     notify(params.error, level)
@@ -208,6 +211,13 @@ function M.on_done(_, params, _)
   end
   emit('PoeDone', params)
   M.jobs[job.id] = nil
+end
+
+--- Show an error sentence the server answered to one of the plugin's own
+--- requests (an accept or a reject it refused).
+---@param sentence string
+function M.error(sentence)
+  notify(sentence, vim.log.levels.ERROR)
 end
 
 --- `window/showMessage`: every other server message (settings problems,

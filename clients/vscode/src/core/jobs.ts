@@ -2,6 +2,7 @@
  * The jobs the server reports through `poe/stream` and `poe/done`
  * (contract §5), kept as plain data for the panel and the status bar.
  */
+import type { Hunk } from "./proposals";
 
 export type JobStatus = "running" | "done" | "failed" | "cancelled";
 
@@ -29,6 +30,8 @@ export interface DoneParams {
   status: "done" | "failed" | "cancelled";
   text: string;
   error?: string;
+  /** A review-mode edit job's pending hunks (contract §9). */
+  proposal?: { hunks: Hunk[] };
 }
 
 export interface JobView {
@@ -36,6 +39,8 @@ export interface JobView {
   action: string;
   bot: string;
   uri: string;
+  /** The job's target range, as the server last reported it. */
+  range: LspRange;
   text: string;
   status: JobStatus;
   error?: string;
@@ -111,6 +116,7 @@ export class JobTracker {
     if (job.status === "running") {
       // `text` is the whole answer so far, so a dropped notification loses nothing.
       job.text = params.text;
+      job.range = params.range;
       this.emit(job);
     }
     return job;
@@ -119,6 +125,7 @@ export class JobTracker {
   done(params: DoneParams): JobView {
     const job = this.upsert(params);
     job.text = params.text;
+    job.range = params.range;
     job.status = params.status;
     job.error = params.error;
     this.emit(job);
@@ -143,7 +150,13 @@ export class JobTracker {
     }
   }
 
-  private upsert(params: { jobId: string; action: string; bot: string; uri: string }): JobView {
+  private upsert(params: {
+    jobId: string;
+    action: string;
+    bot: string;
+    uri: string;
+    range: LspRange;
+  }): JobView {
     let job = this.jobs.get(params.jobId);
     if (job === undefined) {
       job = {
@@ -151,6 +164,7 @@ export class JobTracker {
         action: params.action,
         bot: params.bot,
         uri: params.uri,
+        range: params.range,
         text: "",
         status: "running",
         output: this.outputs.get(params.jobId) ?? defaultOutput(params.action),

@@ -147,3 +147,13 @@ export const RESTART_SETTINGS: readonly string[] = [
 export function needsRestart(affects: (section: string) => boolean): boolean {
   return RESTART_SETTINGS.some((key) => affects(key));
 }
+
+export type EditsMode = "review" | "stream" | "final";
+
+/**
+ * `edits.mode` as the server reads it (contract §3): `review` by default,
+ * and for the retired `confirm` or anything it does not know.
+ */
+export function editsMode(value: unknown): EditsMode {
+  return value === "stream" || value === "final" ? value : "review";
+}

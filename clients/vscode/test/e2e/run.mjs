@@ -21,6 +21,9 @@ import readline from "node:readline";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
+import { sleep, waitFor } from "./wait.mjs";
+import { acceptAllInPage, judgeReview, REVIEWED, reviewInPage, undoStreamedRefactor } from "./review.mjs";
+
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const EXT = path.resolve(HERE, "../..");
 const TOOLS = path.join(EXT, ".test-tools");
@@ -40,7 +43,6 @@ const ONLY = option("--scenario", "");
 const t0 = Date.now();
 const secs = (t) => Math.round((Date.now() - t) / 100) / 10;
 const log = (...a) => console.error(`[e2e ${secs(t0)}s]`, ...a);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: "utf8", ...opts });
@@ -59,16 +61,6 @@ function freePort() {
     });
     srv.on("error", reject);
   });
-}
-
-async function waitFor(what, predicate, timeoutMs) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await predicate();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 function startFakePoe() {
@@ -139,6 +131,7 @@ const EXPLANATION = [
   "",
 ].join("\n");
 const REFACTORED = "def total(prices):\n    return sum(prices)";
+const DOCSTRING = "Rank the products by revenue and return the n best.";
 
 function userSettings(baseUrl, extra) {
   return {
@@ -156,13 +149,16 @@ function userSettings(baseUrl, extra) {
     "poe.bot": "ExplainBot",
     "poe.actions.refactor.bot": "FencedCodeBot",
     "poe.actions.ask.bot": "SlowBot",
+    "poe.actions.document.bot": "ReplaceBot",
     "poe.edits.mode": "stream",
     "poe.allowedBots": ["OutOfPointsBot"],
     ...(process.env.POE_E2E_TRACE ? { "poe.trace.server": "verbose" } : {}),
     "poe.botParameters": {
       ExplainBot: { answer: EXPLANATION, chunk_size: 16, delay: 0.03 },
-      FencedCodeBot: { answer: REFACTORED },
+      // A chunk every 60 ms: the refactor streams in as many edits as a real bot's.
+      FencedCodeBot: { answer: REFACTORED, delay: 0.06 },
       SlowBot: { chunks: 400, delay: 0.05 },
+      ReplaceBot: { answer: DOCSTRING },
     },
     ...extra,
   };
@@ -208,8 +204,24 @@ const SCENARIOS = {
     settings: process.env.POE_E2E_SERVER_LOG
       ? { "poe.server.command": ["poe-lsp", "--log-file", process.env.POE_E2E_SERVER_LOG, "--log-level", "debug"] }
       : {},
+    interact: [{ phase: "refactored", run: undoStreamedRefactor }],
     phase: "explained",
     screenshot: "vscode-explain.png",
+  },
+  review: {
+    // edits.mode left at its default (review); the refactor streams slowly
+    // enough for its preview to be seen.
+    path: (bin) => [bin, ...process.env.PATH.split(":")].join(":"),
+    settings: {
+      "poe.edits.mode": undefined,
+      "poe.botParameters": { FencedCodeBot: { answer: REVIEWED, chunk_size: 7, delay: 0.1 } },
+    },
+    interact: [
+      { phase: "proposed", run: reviewInPage },
+      { phase: "proposed-again", run: acceptAllInPage },
+    ],
+    phase: "settled",
+    screenshot: "vscode-review-settled.png",
   },
   restart: {
     // No poe-lsp on PATH: only the user's poe.server.command (a wrapper that
@@ -224,7 +236,7 @@ const SCENARIOS = {
       "poe.baseUrl": ctx.recorderUrl,
       "poe.botParameters": { ExplainBot: { answer: RESTART_MARKERS.ExplainBot } },
     }),
-    interact: { phase: "choose-bot", run: typeBotName },
+    interact: [{ phase: "choose-bot", run: typeBotName }],
     phase: "restarted",
     screenshot: "vscode-restart.png",
   },
@@ -340,17 +352,21 @@ async function runScenario(name, spec, ctx) {
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.workspace)}`);
     const phaseFile = `${resultBase}.${spec.phase}`;
     const resultFile = `${resultBase}.result`;
-    if (spec.interact) {
+    for (const { phase, run: act } of spec.interact || []) {
       // The driver waits in a phase for the runner to act in the page as a user would.
-      const { phase, run: act } = spec.interact;
-      await waitFor(`the driver (phase ${phase})`, () => fs.existsSync(`${resultBase}.${phase}`) || fs.existsSync(resultFile), 90000);
-      if (!fs.existsSync(resultFile)) await act(page);
+      const phaseData = `${resultBase}.${phase}`;
+      await waitFor(`the driver (phase ${phase})`, () => fs.existsSync(phaseData) || fs.existsSync(resultFile), 90000);
+      if (fs.existsSync(resultFile)) break;
+      await act(page, { outcome, resultBase, artifacts: ARTIFACTS, data: JSON.parse(fs.readFileSync(phaseData, "utf8")) });
+      fs.writeFileSync(`${resultBase}.go-${phase}`, "");
     }
     await waitFor(`the driver (phase ${spec.phase})`, () => fs.existsSync(phaseFile) || fs.existsSync(resultFile), 90000);
     if (fs.existsSync(phaseFile)) {
       await sleep(700); // let the workbench paint the last update
       if (name === "main") {
         outcome.webviewText = await waitFor("the explanation in the webview", () => webviewText(page, "best-selling"), 10000).catch(() => "");
+      } else if (name === "review") {
+        // Everything was seen in the "proposed" phase.
       } else if (name === "restart") {
         outcome.webviewText = await waitFor("the last explanation in the webview", () => webviewText(page, RESTART_MARKERS[TYPED_BOT]), 10000).catch(() => "");
         outcome.notificationText = await notificationText(page);
@@ -406,6 +422,11 @@ function judge(o) {
     expect(o, "refactor replaced the loop", !(c.documentAfterRefactor || "").includes("result = result + p"));
     expect(o, "refactor left the rest alone", (c.documentAfterRefactor || "").includes("def top_products(orders, n):"));
     expect(o, "refactor put in code only", !(c.documentAfterRefactor || "").includes("```"));
+    expect(o, "document finished", c.documentStatus === "done");
+    expect(o, "document wrote the docstring into the function at the cursor, and nothing else",
+      c.documentAfterDocument === (c.documentAfterRefactor || "").replace(
+        "def top_products(orders, n):\n",
+        `def top_products(orders, n):\n    """${DOCSTRING}"""\n`));
     expect(o, "status bar shows a spinner while a job runs", (c.statusWhileRunning || "").includes("loading~spin"));
     expect(o, "status bar names the running bot", (c.statusWhileRunning || "").includes("SlowBot"));
     expect(o, "Cancel cancelled the job", c.askStatus === "cancelled");
@@ -417,8 +438,12 @@ function judge(o) {
     expect(o, "webview shows the rendered explanation", (o.webviewText || "").includes("Returns the n best-selling products by revenue"));
     expect(o, "webview shows the bot", (o.webviewText || "").includes("Explain · ExplainBot"));
     expect(o, "Markdown was rendered (no raw ### or **)", o.webviewText && !o.webviewText.includes("###") && !o.webviewText.includes("**"));
+    const undo = o.streamUndo || {};
+    expect(o, `one Ctrl+Z took the streamed refactor back (took ${undo.presses})`, undo.presses === 1 && undo.restored);
     expect(o, "a failing job ends failed", c.failedStatus === "failed" && (c.failedError || "").includes("out of points"));
     expect(o, "its failure was shown once", (c.failureShown || []).length === 1);
+  } else if (o.name === "review") {
+    judgeReview(o, c, (label, condition) => expect(o, label, condition), SAMPLE);
   } else if (o.name === "restart") {
     judgeRestart(o, c);
   } else {

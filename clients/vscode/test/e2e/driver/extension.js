@@ -6,56 +6,9 @@ const fs = require("fs");
 const path = require("path");
 const vscode = require("vscode");
 
-const RESULT = process.env.POE_E2E_RESULT;
 const SCENARIO = process.env.POE_E2E_SCENARIO;
-const t0 = Date.now();
-const steps = [];
-const checks = {};
-
-function note(step, extra) {
-  steps.push({ at: Date.now() - t0, step, ...(extra || {}) });
-}
-
-function write(name, data) {
-  fs.writeFileSync(`${RESULT}.${name}.tmp`, JSON.stringify(data, null, 2));
-  fs.renameSync(`${RESULT}.${name}.tmp`, `${RESULT}.${name}`);
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what, predicate, timeoutMs = 20000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await predicate();
-    if (value) {
-      note(what);
-      return value;
-    }
-    if (Date.now() > end) {
-      throw new Error(`timed out waiting for: ${what}`);
-    }
-    await sleep(50);
-  }
-}
-
-/** The runner creates `${RESULT}.go-<name>` after its screenshot of a phase. */
-async function handOver(name, data) {
-  write(name, data);
-  await until(`runner finished phase ${name}`, () => fs.existsSync(`${RESULT}.go-${name}`), 60000);
-}
-
-function select(editor, fromLine, toLine) {
-  const doc = editor.document;
-  const end = doc.lineAt(toLine).range.end;
-  editor.selection = new vscode.Selection(new vscode.Position(fromLine, 0), end);
-  return new vscode.Range(new vscode.Position(fromLine, 0), end);
-}
-
-function lineOf(doc, needle) {
-  const line = doc.getText().split("\n").findIndex((l) => l.includes(needle));
-  if (line < 0) throw new Error(`no line with ${needle}`);
-  return line;
-}
+const { RESULT, checks, steps, note, write, until, handOver, select, lineOf, watchDocument, focusEditor } = require("./util");
+const { reviewScenario } = require("./review");
 
 async function mainScenario(api) {
   const folder = vscode.workspace.workspaceFolders[0].uri.fsPath;
@@ -67,6 +20,7 @@ async function mainScenario(api) {
   const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
 
   // 1. Refactor Selection… (the instruction given as the command's argument).
+  const original = doc.getText();
   const start = lineOf(doc, "def total(");
   select(editor, start, lineOf(doc, "return result"));
   const refactorActions = await vscode.commands.executeCommand(
@@ -83,6 +37,25 @@ async function mainScenario(api) {
   checks.refactorStatus = refactored.status;
   checks.refactorError = refactored.error;
   checks.documentAfterRefactor = doc.getText();
+  // The runner presses Ctrl+Z in the page until the refactor is gone, and counts.
+  const watching = watchDocument(doc);
+  await focusEditor(doc);
+  await handOver("refactored", { original });
+  watching.dispose();
+  checks.documentAfterUndo = doc.getText();
+  checks.undoRestoredOriginal = doc.getText() === original;
+
+  // 1b. Generate Documentation, the cursor in a function's body (no selection).
+  const inBody = new vscode.Position(lineOf(doc, "totals = {}"), 8);
+  editor.selection = new vscode.Selection(inBody, inBody);
+  const documentJob = await vscode.commands.executeCommand("poe.generateDocumentation");
+  const documented = await until("document done", () => {
+    const job = documentJob && api.job(documentJob);
+    return job && job.status !== "running" && job;
+  });
+  checks.documentStatus = documented.status;
+  checks.documentError = documented.error;
+  checks.documentAfterDocument = doc.getText();
 
   // 2. Cancel: Ask Poe… goes to SlowBot (poe.actions.ask.bot) and is cancelled.
   select(editor, lineOf(doc, "def top_products("), lineOf(doc, "return ranked"));
@@ -246,6 +219,7 @@ async function run() {
   if (SCENARIO === "main") await mainScenario(api);
   else if (SCENARIO === "no-server") await noServerScenario(api);
   else if (SCENARIO === "restart") await restartScenario(api);
+  else if (SCENARIO === "review") await reviewScenario(api);
   else throw new Error(`unknown scenario ${SCENARIO}`);
   write("result", { ok: true, checks, steps });
 }
