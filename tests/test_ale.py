@@ -72,12 +72,12 @@ def menu_titles(menu: str) -> list[str]:
     return [line.split(") ", 1)[1] for line in menu.splitlines() if ") " in line]
 
 
-def test_ale_offers_explain_only_and_shows_the_explanation_on_hover(
-    tmp_path: Path, fake_poe_url: str
-) -> None:
+def test_ale_shows_the_explanation_on_hover(tmp_path: Path, fake_poe_url: str) -> None:
     data = run_vim("ale-explain.vim", tmp_path, fake_poe_url, "ExplainBot", {"answer": LONG})
-    # No workspace.applyEdit: nothing is offered that ALE could only see refused.
-    assert [menu_titles(menu) for menu in data["menus"]] == [["Explain with ExplainBot"]]
+    # Without workspace.applyEdit, edit jobs come as proposals (review).
+    assert [menu_titles(menu) for menu in data["menus"]] == [
+        ["Explain with ExplainBot", "Refactor with ExplainBot", "Document with ExplainBot"]
+    ]
     # One short line on the command line says where to read it ...
     announced = data["announced"]["echoed"] + data["announced"]["preview"]
     assert "ExplainBot's explanation: hover over the selection to read it." in announced
@@ -101,4 +101,6 @@ def test_ale_refactor_is_accepted_from_the_code_action_menu(
     )
     titles = menu_titles(data["menus"][-1])
     assert any(title.startswith("Accept all") for title in titles), titles
+    # The proposal was announced where ALE shows messages, then accepted.
+    assert "FencedCodeBot proposes" in data["echoed"] + data["preview"]
     assert data["text"] == "def total(prices):\n    return sum(prices)\n"

@@ -4,7 +4,7 @@
 (let ((region (poe-test-region 1 3))
       (hover nil))
   ;; As M-x eglot-code-actions on the region, picking the explanation.
-  (eglot-code-actions (car region) (cdr region) "" t)
+  (poe-test-code-action (car region) (cdr region) "Explain with")
   (let ((status (poe-test-wait-idle)))
     ;; Hover inside the explained range, through eglot's own eldoc function.
     (goto-char (car region))
