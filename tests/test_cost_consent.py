@@ -133,7 +133,8 @@ async def test_a_refused_answer_cap_keeps_the_users_cap(
     )
     done = await editor.run("poe.explain", argument)
     assert done["status"] == "failed", done
-    assert "exceeded poe.answer.maxChars (5000 characters)" in done["error"]
+    assert "longer than the limit (5000 characters)" in done["error"]
+    assert "answer.maxChars setting" in done["error"]
     assert "answer.maxChars = 1000000 (yours: 5000)" in editor.message_requests[0].message
 
 
@@ -165,9 +166,11 @@ async def test_a_selection_that_fits_only_the_workspaces_budget_fails_when_refus
     editor.consent_answer = "Cancel"
     uri = editor.open("numbers.py", SOURCE)
     start = SOURCE.index("line_10 =")
-    argument = {"uri": uri, "range": editor.span_range(uri, start, start + 1200)}
+    end = min(start + 1200, len(SOURCE))  # over the user's 1,000, within the workspace's
+    assert end - start > 1000
+    argument = {"uri": uri, "range": editor.span_range(uri, start, end)}
     done = await editor.run("poe.explain", argument)
     assert done["status"] == "failed", done
-    assert "poe.context.maxChars was not allowed" in done["error"]
+    assert "larger context.maxChars was not allowed" in done["error"]
     assert "your limit is 1,000" in done["error"]
     assert fake.requests == []

@@ -9,6 +9,9 @@ refactor is shown at the end as a unified diff.
 
 Without ``POE_API_KEY`` it serves the built-in demo bot (:mod:`poe_lsp.cli.demo_bot`)
 on 127.0.0.1 and points the server at it, so nothing leaves the machine.
+
+Why one module of this length: the demo is a small scripted editor (it
+applies edits and echoes them) plus its printed report, read top to bottom.
 """
 
 from __future__ import annotations

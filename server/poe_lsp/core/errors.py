@@ -125,9 +125,9 @@ def _sentence(kind: ErrorKind, bot: str, detail: str) -> str:
 
         case ErrorKind.OVER_YOUR_LIMITS:
             return (
-                "The workspace's larger poe.context.maxChars was not allowed, and within "
+                "The workspace's larger context.maxChars was not allowed, and within "
                 f"your own the selection does not fit{detail_part}. Select less, or raise "
-                "poe.context.maxChars in your own settings."
+                f"{setting_name('context.maxChars')} in your own settings."
             )
         case ErrorKind.BAD_BOT_NAME:
             return (

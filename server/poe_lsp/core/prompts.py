@@ -21,6 +21,10 @@ before any string is built (:func:`rendered_size`), so a template repeating
 ``{context}`` cannot make the server build a prompt hundreds of times the
 file's size only to find it over budget.  :func:`template_problem` bounds what
 settings accept in the first place.
+
+Why one module of this length: the built-in templates are most of it, and
+the budget arithmetic that trims context must sit beside the rendering it
+sizes (a template is measured before it is built).
 """
 
 from __future__ import annotations

@@ -19,6 +19,10 @@ template is used.
 Keys are camelCase, nested (``{"context": {"maxChars": 1000}}``) or dotted
 (``{"context.maxChars": 1000}``).  Unknown keys are logged and ignored; a
 wrongly typed value is reported once and replaced by its default.
+
+Why one module of this length: every setting is declared here once (its
+key, default, check and docstring), which is the point of the model; the
+checks themselves live in :mod:`poe_lsp.core.checks`.
 """
 
 from __future__ import annotations

@@ -20,6 +20,10 @@ A job runs as one background task that
 ``experimental.poe.stream``; the others get standard LSP only (progress, edits,
 hover, ``window/showMessage``), and a failure reaches each client once: in
 ``poe/done`` or as a message.
+
+Why one module of this length: a job's life (consent, stream, publish,
+progress, delivery) is one sequence whose steps share the job's state;
+splitting it would pass that state between modules for no reader's gain.
 """
 
 from __future__ import annotations
