@@ -102,4 +102,6 @@ def test_ale_refactor_is_accepted_from_the_code_action_menu(
     )
     titles = menu_titles(data["menus"][-1])
     assert any(title.startswith("Accept all") for title in titles), titles
+    # The proposal was announced where ALE shows messages, then accepted.
+    assert "FencedCodeBot proposes" in data["echoed"] + data["preview"]
     assert data["text"] == "def total(prices):\n    return sum(prices)\n"

@@ -129,7 +129,8 @@ async def settled(editor: Editor) -> dict[str, Any]:
 
 
 async def test_plain_client_gets_standard_lsp_only(make_editor: MakeEditor) -> None:
-    editor = await plain(make_editor)
+    # stream: the mode that sends the most while a job runs
+    editor = await plain(make_editor, workspace={"edits": {"mode": "stream"}})
     uri = editor.open("shop.py", SOURCE)
     explained = await editor.start("poe.explain", explain(editor, uri, SHORT))
     await editor.ended(explained)

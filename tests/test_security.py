@@ -478,7 +478,8 @@ async def test_stdout_carries_only_lsp_frames_while_bots_fail(
             {
                 "processId": os.getpid(),
                 "rootUri": "file:///workspace",
-                "capabilities": {},
+                # A client that renders poe/*: it is told each job's end in poe/done.
+                "capabilities": {"experimental": {"poe": {"stream": True}}},
                 "initializationOptions": {"allowedBots": [*failing, "EchoBot"]},
             },
         )
@@ -521,7 +522,7 @@ async def test_stdout_carries_only_lsp_frames_while_bots_fail(
     messages, consumed = parse_frames(data)
     assert consumed == len(data), f"stray bytes on stdout: {data[consumed : consumed + 200]!r}"
     assert len(messages) == len(session.messages)
-    assert any(m.get("method") == "window/showMessage" for m in messages)
+    assert sum(m.get("method") == "poe/done" for m in messages) == len(failing) + 1
     assert TEST_KEY.encode() not in data
 
 

@@ -72,14 +72,14 @@
   (push-mark (point) t t)
   (forward-line (1+ (- last-line first-line))))
 
-(defvar poe-test-offered nil "The titles of the last code-action menu.")
+(defvar poe-test-offered nil "The titles of each code-action menu, newest first.")
 
 (defun poe-test-pick-action (prefix)
   "M-x lsp-execute-code-action, choosing the entry that starts with PREFIX."
   (cl-letf (((symbol-function 'completing-read)
              (lambda (_prompt collection &rest _)
                (let ((titles (all-completions "" collection)))
-                 (setq poe-test-offered titles)
+                 (push titles poe-test-offered)
                  (or (seq-find (lambda (title) (string-prefix-p prefix title)) titles)
                      (error "No code action %s… in %S" prefix titles))))))
     (call-interactively #'lsp-execute-code-action)))
@@ -103,7 +103,7 @@
     (insert (json-encode
              (append alist
                      `((warnings . ,(vconcat (reverse poe-test-warnings)))
-                       (offered . ,(vconcat poe-test-offered))
+                       (offered . ,(vconcat (mapcar #'vconcat (reverse poe-test-offered))))
                        (progressEnds
                         . ,(vconcat (delq nil (mapcar (lambda (value)
                                                         (and (equal (lsp-get value :kind) "end")
