@@ -84,7 +84,7 @@ async def test_poe_stream_sends_the_first_chunk_at_once_then_at_most_twenty_a_se
             "uri": uri,
             "range": editor.range_of(uri, "def area"),
             "bot": "HeldBot",
-            "parameters": {"before": 1, "gate": "first", "after": 300, "interval": 0.003},
+            "parameters": {"before": 1, "gate": "first", "after": 150, "interval": 0.003},
         },
     )
     # The first chunk is not held back for more text: it reaches the editor
@@ -98,7 +98,7 @@ async def test_poe_stream_sends_the_first_chunk_at_once_then_at_most_twenty_a_se
     assert done["status"] == "done"
     streams = editor.jobs[job_id].streams
     assert "".join(n["delta"] for n in streams) == done["text"]
-    # 300 chunks in a second or more: coalesced, at least 50 ms apart by the
+    # 150 chunks in half a second or more: coalesced, at least 50 ms apart by the
     # server's clock (its log has millisecond resolution); the last one goes out
     # as soon as the answer is complete.
     sent = stream_send_times(log_file, job_id)

@@ -142,7 +142,7 @@ async def test_user_typing_elsewhere_is_kept_and_the_target_follows(
     code = "".join(f"        y{i} = {i}\n" for i in range(20))
     job_id = await editor.start(
         "poe.refactor",
-        on_total(editor, uri, code, delay=0.03, chunk=10),
+        on_total(editor, uri, code, delay=0.02, chunk=10),
     )
     await fake.wait_request("FencedCodeBot")
     editor.type(uri, 0, 0, "# typed above 🎉\n")
@@ -214,19 +214,21 @@ async def test_cancel_restores_the_original_and_closes_the_upstream_stream(
     await fake.wait_disconnect("FencedCodeBot", timeout=5)
 
 
-async def test_overlapping_second_edit_job_is_refused(editor: Editor) -> None:
+async def test_overlapping_second_edit_job_is_refused(editor: Editor, fake: FakePoe) -> None:
     uri = editor.open("shop.py", SOURCE)
     start = SOURCE.index(TOTAL)
     rng = editor.span_range(uri, start, start + len(TOTAL))
+    # The first job answers NEW_TOTAL and is held open until the test lets it end.
     job_id = await editor.start(
         "poe.refactor",
         {
             "uri": uri,
             "range": rng,
-            "bot": "FencedCodeBot",
-            "parameters": fenced(NEW_TOTAL, delay=0.1, chunk=3),
+            "bot": "HeldBot",
+            "parameters": {"chunk_text": NEW_TOTAL, "gate": "first"},
         },
     )
+    await fake.wait_held("first")
     overlapping = editor.span_range(uri, start + 5, start + len(TOTAL) + 10)
     with pytest.raises(Exception, match="already editing this range"):
         await editor.command(
@@ -243,6 +245,7 @@ async def test_overlapping_second_edit_job_is_refused(editor: Editor) -> None:
         },
     )
     assert (await editor.done(other_id))["status"] == "done"
+    fake.release("first")
     assert (await editor.done(job_id))["status"] == "done"
     assert editor.text(uri) == SOURCE.replace(TOTAL, NEW_TOTAL).replace(
         "def greet(name):", "def greet(person):"
