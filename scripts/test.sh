@@ -22,6 +22,11 @@ on_error() {
 }
 trap on_error ERR
 
+# -- 0. Nothing skipped on purpose in CI -----------------------------------------
+
+step "Skip switches (POE_LSP_SKIP_*; refused when CI=true)"
+bash "$ROOT/scripts/check-skips.sh"
+
 # -- 1. Python environment -------------------------------------------------------
 
 step "Python environment ($VENV)"
@@ -57,16 +62,16 @@ step "Layers: lint-imports (the import-linter contracts in pyproject.toml)"
 
 # -- 3. Tests --------------------------------------------------------------------
 
-step "Editors for the client tests: Neovim 0.11.4, Emacs + eglot (scripts/install-editors.sh)"
+step "Editors for the client tests: Neovim 0.11.4, Emacs + eglot + lsp-mode, Vim + ALE (scripts/install-editors.sh)"
 bash "$ROOT/scripts/install-editors.sh" "$VENV"
 
 step "VS Code extension: tools, tsc --strict, unit tests (scripts/install-vscode-test.sh)"
 bash "$ROOT/scripts/install-vscode-test.sh"
 (cd "$ROOT/clients/vscode" && npx --no-install tsc -p . --noEmit && npm run --silent test:unit)
 
-step "Tests: pytest"
+step "Tests: pytest (-rs: the reason for every skip is printed)"
 status=0
-"$BIN/pytest" -q -p no:cacheprovider "$@" || status=$?
+"$BIN/pytest" -q -rs -p no:cacheprovider "$@" || status=$?
 if [[ $status -eq 5 ]]; then
     echo "pytest collected no tests, which counts as a failure." >&2
     CURRENT="pytest (no tests collected)"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,25 @@ from lsprotocol import types
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from editor import TEST_KEY, Editor, capabilities, server_config
+from editor import TEST_KEY, Echo, Editor, capabilities, server_config
 from fakepoe import FakePoe
 
 CLIENTS = ["visual-studio-code", "neovim@v0.11.0"]
+CLIENT_NAMES = {
+    "visual-studio-code": "Visual Studio Code",
+    "neovim": "Neovim",
+    "emacs": "Eglot",
+    "ale": "ALE",
+}
+"""What each client says its name is (``clientInfo.name``)."""
+
+ECHOES = [
+    pytest.param(("visual-studio-code", Echo.BEFORE), id="vscode-echo-then-answer"),
+    pytest.param(("visual-studio-code", Echo.AFTER), id="vscode-answer-then-echo"),
+    pytest.param(("neovim@v0.11.0", Echo.LATE_SPLIT), id="neovim-answer-then-late-split-echo"),
+]
+"""The orders in which editors answer ``workspace/applyEdit`` and echo it (see
+:class:`editor.Echo`), with the capability set of an editor that does so."""
 
 MakeEditor = Callable[..., Awaitable[Editor]]
 
@@ -27,16 +43,44 @@ async def fake() -> AsyncIterator[FakePoe]:
         yield poe
 
 
+@pytest.fixture(scope="module")
+def fake_poe_url() -> Iterator[str]:
+    """A fake Poe in its own process (``tests/fakepoe.py --port 0``), for real editors."""
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("fakepoe.py")), "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    url = proc.stdout.readline().strip()
+    assert url.startswith("http://127.0.0.1:"), url
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
 @pytest.fixture
 def log_file(tmp_path: Path) -> Path:
     """Where the server under test writes its debug log."""
     return tmp_path / "poe-lsp.log"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "edits_mode(mode): the edits.mode every editor of the test starts with (in its "
+        "initializationOptions; a test's own options and workspace settings still win)",
+    )
+
+
 @pytest.fixture
-async def make_editor(fake: FakePoe, log_file: Path, tmp_path: Path) -> AsyncIterator[MakeEditor]:
+async def make_editor(
+    fake: FakePoe, log_file: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[MakeEditor]:
     """Start the real server and attach a scripted editor to it."""
     editors: list[Editor] = []
+    marker = request.node.get_closest_marker("edits_mode")
+    mode_options = {"edits": {"mode": marker.args[0]}} if marker else {}
 
     async def make(
         client: str = "visual-studio-code",
@@ -47,7 +91,12 @@ async def make_editor(fake: FakePoe, log_file: Path, tmp_path: Path) -> AsyncIte
         env: dict[str, str | None] | None = None,
         minimal_diff: bool | None = None,
         log_level: str | None = None,
+        echo: Echo | None = None,
+        caps: types.ClientCapabilities | None = None,
+        adjust: Callable[[types.ClientCapabilities], None] | None = None,
+        client_caps: types.ClientCapabilities | None = None,
     ) -> Editor:
+        """``adjust`` may change the client's capabilities before ``initialize``."""
         server_env: dict[str, str | None] = {
             "POE_API_KEY": TEST_KEY,
             "POE_LSP_BASE_URL": fake.base_url,
@@ -60,18 +109,23 @@ async def make_editor(fake: FakePoe, log_file: Path, tmp_path: Path) -> AsyncIte
         lsp_client = await config.start()
         if workspace is not None:
             lsp_client.set_configuration(workspace, section="poe")
+        neovim = client.startswith("neovim")
         editor = Editor(
             lsp_client,
-            minimal_diff=client.startswith("neovim") if minimal_diff is None else minimal_diff,
+            minimal_diff=neovim if minimal_diff is None else minimal_diff,
+            # Neovim answers first and sends its (debounced) didChange later; our VS
+            # Code extension holds the answer until its didChange has gone out.
+            echo=echo or (Echo.LATE_SPLIT if neovim else Echo.BEFORE),
         )
+        caps = caps or client_caps or capabilities(client, stream=stream)
+        if adjust is not None:
+            adjust(caps)
         result = await lsp_client.initialize_session(
             types.InitializeParams(
-                capabilities=capabilities(client, stream=stream),
-                client_info=types.ClientInfo(
-                    name="Neovim" if client.startswith("neovim") else "Visual Studio Code"
-                ),
+                capabilities=caps,
+                client_info=types.ClientInfo(name=CLIENT_NAMES[client.split("@")[0]]),
                 root_uri="file:///workspace",
-                initialization_options=init_options or {},
+                initialization_options={**mode_options, **(init_options or {})},
             )
         )
         encoding = result.capabilities.position_encoding
@@ -85,9 +139,41 @@ async def make_editor(fake: FakePoe, log_file: Path, tmp_path: Path) -> AsyncIte
             await editor.client.shutdown_session()
         finally:
             await editor.client.stop()
+    for editor in editors:
+        assert editor.bad_edits == [], "the server sent edits no editor could apply"
 
 
 @pytest.fixture(params=CLIENTS)
 async def editor(request: pytest.FixtureRequest, make_editor: MakeEditor) -> Editor:
     """An editor session for each real client capability set (VS Code, Neovim)."""
     return await make_editor(request.param)
+
+
+@pytest.fixture(params=ECHOES)
+async def edit_editor(request: pytest.FixtureRequest, make_editor: MakeEditor) -> Editor:
+    """An editor in ``stream`` edit mode, for each order of answer and echo (:data:`ECHOES`)."""
+    client, echo = request.param
+    return await make_editor(client, echo=echo, workspace={"edits": {"mode": "stream"}})
+
+
+async def fail_after_writing_code(
+    editor: Editor, fake: FakePoe, command: str, argument: dict[str, Any], lines: int = 3
+) -> dict[str, Any]:
+    """Run an editing ``command`` answered by CodeThenFailBot: its ``lines`` lines of
+    code land in the range one edit each (every line is let through once the last
+    shows in the document), then the bot fails.  Returns the job's ``poe/done``."""
+    uri = argument["uri"]
+    before = editor.text(uri)
+    job_id = await editor.start(
+        command,
+        {**argument, "bot": "CodeThenFailBot", "parameters": {"lines": lines, "gate": "line"}},
+    )
+    for i in range(lines):
+        await fake.wait_held(f"line.{i}")
+        await editor.wait_until(lambda i=i: f"        written_{i} = {i}\n" in editor.text(uri))
+        if i < lines - 1:
+            fake.release(f"line.{i}")
+    assert len(editor.workspace_edits) >= lines
+    assert editor.text(uri) != before
+    fake.release(f"line.{lines - 1}")
+    return await editor.done(job_id)

@@ -12,6 +12,11 @@ the ``parameters`` of the last user message, so one bot serves many tests::
         ...
         assert fake.requests[-1].parameters == {"answer": "42"}
 
+A bot given the parameter ``gate`` holds its stream open at that point until
+the test calls ``fake.release(gate)`` (``await fake.wait_held(gate, n)`` waits
+until ``n`` streams are held there), so tests reach "while the bot is still
+answering" by an event instead of by racing the clock.
+
 Run standalone (for editor tests) with ``python tests/fakepoe.py --port 0``:
 the first line on stdout is the base URL.
 """
@@ -28,7 +33,7 @@ import json
 import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, ClassVar
 
@@ -54,6 +59,8 @@ class RecordedRequest:
     messages: list[dict[str, Any]]
     peer: str = ""
     """The client's address and port: one per TCP connection."""
+    body: dict[str, Any] = field(default_factory=dict)
+    """The whole JSON body (recorded for ``/v1/chat/completions``)."""
 
     @property
     def _last_user(self) -> dict[str, Any]:
@@ -257,6 +264,39 @@ class FencedCodeBot(_FakeBot):
             yield event
 
 
+TWO_CHANGES_BEFORE = '''def total(prices):
+    """Sum the prices."""
+    result = 0
+    for p in prices:
+        result = result + p
+    return result
+'''
+TWO_CHANGES_AFTER = '''def total(prices: list[float]) -> float:
+    """Sum the prices."""
+    result = 0
+    for p in prices:
+        # Add each price.
+        result += p
+    return result
+'''
+"""What TwoChangesBot makes of :data:`TWO_CHANGES_BEFORE`: its first line changed and
+its fifth replaced by two, with unchanged lines between (two review hunks)."""
+
+
+class TwoChangesBot(_FakeBot):
+    """Answers :data:`TWO_CHANGES_AFTER` in a fenced block, whatever the selection.
+
+    Parameters: ``chunk_size`` (9), ``delay``.
+    """
+
+    name = "TwoChangesBot"
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        text = f"Two small changes:\n\n```python\n{TWO_CHANGES_AFTER}```\n"
+        async for event in _stream(text, p.integer("chunk_size", 9), p.number("delay", 0)):
+            yield event
+
+
 class ReplaceBot(_FakeBot):
     """Streams a draft, then a ``replace_response`` with the final text.
 
@@ -421,6 +461,44 @@ class FastChunksBot(_FakeBot):
             yield fp.PartialResponse(text=f"{i} ")
 
 
+class CodeThenFailBot(_FakeBot):
+    """Streams ``lines`` (6) lines of Python code in a fenced block, one a chunk, then
+    an error event: an edit job has written code into its range when it fails.
+
+    Parameter ``gate``: after line ``i``, hold the stream open until the test
+    releases ``"<gate>.<i>"``, so the test sees each line land (one edit each).
+    """
+
+    name = "CodeThenFailBot"
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        yield fp.PartialResponse(text="Here you are:\n\n```python\n")
+        gate = p.text("gate", "")
+        for i in range(p.integer("lines", 6)):
+            yield fp.PartialResponse(text=f"        written_{i} = {i}\n")
+            await self._fake._hold(f"{gate}.{i}" if gate else "")
+        yield fp.ErrorResponse(text="The model stopped unexpectedly.", allow_retry=False)
+
+
+class HeldBot(_FakeBot):
+    """``before`` (1) chunks, then holds its stream open until the test releases ``gate``,
+    then ``after`` (0) more chunks ``interval`` (0) seconds apart.  Chunk ``i`` is
+    ``chunk_text`` (``"chunk {i}\n"``) with ``{i}`` replaced by ``i``."""
+
+    name = "HeldBot"
+
+    async def answer(self, prompt: str, p: _Params) -> AsyncIterator[Event]:
+        before, after = p.integer("before", 1), p.integer("after", 0)
+        for i in range(before):
+            yield fp.PartialResponse(text=_nth(p, "chunk {i}\n", i))
+        await self._fake._hold(p.text("gate", ""))
+        interval = p.number("interval", 0.0)
+        for i in range(before, before + after):
+            if interval > 0:
+                await asyncio.sleep(interval)
+            yield fp.PartialResponse(text=_nth(p, "chunk {i}\n", i))
+
+
 class RetryableErrorOnceBot(_FakeBot):
     """First query of a FakePoe lifetime: an error event with allow_retry true; then ``answer``."""
 
@@ -482,6 +560,7 @@ BOT_CLASSES: tuple[type[_FakeBot], ...] = (
     ExplainBot,
     SlowBot,
     FencedCodeBot,
+    TwoChangesBot,
     ReplaceBot,
     ReplaceRepeatedlyBot,
     EnormousBot,
@@ -493,6 +572,8 @@ BOT_CLASSES: tuple[type[_FakeBot], ...] = (
     MalformedBot,
     UnknownEventBot,
     FastChunksBot,
+    CodeThenFailBot,
+    HeldBot,
     RetryableErrorOnceBot,
     LoneSurrogateBot,
     TerminalEscapesBot,
@@ -501,6 +582,7 @@ BOT_CLASSES: tuple[type[_FakeBot], ...] = (
 # name -> (status, extra headers) for routes that always fail with that status.
 STATUS_ROUTES: dict[str, tuple[int, dict[str, str]]] = {
     "Status401": (401, {"WWW-Authenticate": "Bearer"}),
+    "Status402": (402, {}),
     "Status403": (403, {}),
     "Status404": (404, {}),
     "Status429": (429, {"Retry-After": "1"}),
@@ -547,6 +629,22 @@ class _DroppingResponse(Response):
         raise _DeliberateDrop
 
 
+class _RecordPaths:
+    """ASGI middleware: notes each request's path as sent (not decoded, not routed),
+    so a test sees a request for a path no bot serves too."""
+
+    def __init__(self, app: Any, paths: list[str]) -> None:
+        self.app = app
+        self.paths = paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = scope.get("raw_path") or scope["path"].encode()
+            query = scope.get("query_string", b"")
+            self.paths.append((path + (b"?" + query if query else b"")).decode("latin-1"))
+        await self.app(scope, receive, send)
+
+
 class FakePoe:
     """The fake Poe server; ``async with FakePoe() as fake`` serves it on a free port."""
 
@@ -561,10 +659,14 @@ class FakePoe:
         """Set to an HTTP status (e.g. 500) to make every upload fail with it."""
         self.openai_requests: list[RecordedRequest] = []
         """Requests to ``/v1/chat/completions`` (``bot`` is the model)."""
+        self.paths: list[str] = []
+        """The raw path and query of every HTTP request, whatever route (if any) served it."""
         self._hits: dict[str, int] = {}
+        self._gates: dict[str, asyncio.Event] = {}
+        self._held: dict[str, int] = {}
         self._changed = asyncio.Event()
         self._loopback: LoopbackServer | None = None
-        self.app = self._make_app()
+        self.app = _RecordPaths(self._make_app(), self.paths)
 
     # -- what tests read ---------------------------------------------------------
 
@@ -595,6 +697,7 @@ class FakePoe:
         self.error_reports.clear()
         self.uploads.clear()
         self.openai_requests.clear()
+        self.paths.clear()
         self._hits.clear()
 
     async def wait_request(
@@ -607,9 +710,21 @@ class FakePoe:
         await self._wait_for(lambda: self._count(bot) >= count, timeout)
         return [r for r in self.requests if r.bot == bot][-1]
 
-    async def wait_disconnect(self, bot: str, timeout: float = 5.0) -> None:
-        """Wait until ``bot`` has seen a client go away in the middle of an answer."""
-        await self._wait_for(lambda: bot in self.disconnects, timeout)
+    async def wait_disconnect(self, bot: str, timeout: float = 5.0, count: int = 1) -> None:
+        """Wait until ``bot`` has seen ``count`` clients go away in the middle of an answer."""
+        await self._wait_for(lambda: self.disconnects.count(bot) >= count, timeout)
+
+    async def wait_held(self, gate: str, count: int = 1, timeout: float = 10.0) -> None:
+        """Wait until ``count`` streams are being held open at ``gate``."""
+        await self._wait_for(lambda: self._held.get(gate, 0) >= count, timeout)
+
+    def held(self, gate: str) -> int:
+        """How many streams are being held open at ``gate`` now."""
+        return self._held.get(gate, 0)
+
+    def release(self, gate: str) -> None:
+        """Let every stream held at ``gate`` go on (and any that reaches it later)."""
+        self._gate(gate).set()
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -665,6 +780,21 @@ class FakePoe:
     def _note_disconnect(self, bot: str) -> None:
         self.disconnects.append(bot)
         self._notify()
+
+    def _gate(self, gate: str) -> asyncio.Event:
+        return self._gates.setdefault(gate, asyncio.Event())
+
+    async def _hold(self, gate: str) -> None:
+        """Hold a bot's stream at ``gate`` until the test releases it ("": go on)."""
+        if not gate:
+            return
+        self._held[gate] = self._held.get(gate, 0) + 1
+        self._notify()
+        try:
+            await self._gate(gate).wait()
+        finally:
+            self._held[gate] -= 1
+            self._notify()
 
     def _hit(self, bot: str) -> int:
         self._hits[bot] = self._hits.get(bot, 0) + 1
@@ -724,7 +854,7 @@ class FakePoe:
         model = str(body.get("model", ""))
         messages = [m for m in body.get("messages", []) if isinstance(m, dict)]
         headers = {k.lower(): v for k, v in request.headers.items()}
-        self.openai_requests.append(RecordedRequest(model, headers, messages))
+        self.openai_requests.append(RecordedRequest(model, headers, messages, body=body))
         self._notify()
         if model in STATUS_ROUTES:
             status, extra = STATUS_ROUTES[model]

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from editor import Editor
 from fakepoe import FakePoe
+
+# These tests are about ask edits landing in the document, not review proposals.
+pytestmark = pytest.mark.edits_mode("stream")
 
 SOURCE = """import math
 

@@ -1,4 +1,4 @@
-"""The ``poe-lsp`` command line: version, check, TCP serving and the log file."""
+"""The ``poe-lsp`` command line: version, check and the log file (TCP: test_tcp.py)."""
 
 from __future__ import annotations
 
@@ -174,43 +174,6 @@ async def test_check_without_a_key_says_how_to_set_one_and_sends_nothing() -> No
     assert "POE_API_KEY" in out
     assert "not probed" in out
     assert connections == []
-
-
-async def test_tcp_serves_lsp_on_the_given_port(tmp_path: Path) -> None:
-    port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        POE_LSP,
-        "--tcp",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        env=environment(),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        async with asyncio.timeout(15):
-            while True:
-                try:
-                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-                    break
-                except OSError:
-                    assert process.returncode is None, "the server exited"
-                    await asyncio.sleep(0.05)
-        result = await lsp_session(reader, writer)
-        commands = result["capabilities"]["executeCommandProvider"]["commands"]
-        assert {"poe.explain", "poe.refactor", "poe.ask", "poe.cancel", "poe.listBots"} <= set(
-            commands
-        )
-        assert result["serverInfo"]["name"] == "poe-lsp"
-        writer.close()
-        assert await asyncio.wait_for(process.wait(), 10) == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
 
 
 async def test_log_file_is_written_and_never_holds_the_key(tmp_path: Path) -> None:

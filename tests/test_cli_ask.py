@@ -266,6 +266,6 @@ async def test_a_bad_setting_is_reported_once(fake: FakePoe, tmp_path: Path) -> 
     code, _, err = await ask(fake, str(path), "hi", "--bot", "EchoBot", "--settings", settings)
     assert code == 0
     assert err == (
-        "poe-lsp: setting poe.context.linesBefore should be a non-negative whole number, "
-        "not 'x'; using the default 40.\n"
+        "poe-lsp: the context.linesBefore setting (VS Code: poe.context.linesBefore) should "
+        "be a non-negative whole number, not 'x'; using the default 40.\n"
     )

@@ -136,6 +136,10 @@ BAD_ARGUMENTS: dict[str, tuple[Case, str]] = {
     ),
     "ask-bad-output": (one("poe.ask", range=SELECTION, prompt="why", output="html"), "'output'"),
     "bot-with-path": (one("poe.explain", range=SELECTION, bot="../x"), "bot name"),
+    "bot-with-a-final-newline": (one("poe.explain", range=SELECTION, bot="EchoBot\n"), "bot name"),
+    "bot-with-query": (one("poe.refactor", range=SELECTION, bot="EchoBot?x=1"), "bot name"),
+    "bot-with-fragment": (one("poe.explain", range=SELECTION, bot="EchoBot#top"), "bot name"),
+    "bot-too-long": (one("poe.explain", range=SELECTION, bot="B" * 65), "at most 64"),
     "empty-bot": (one("poe.explain", range=SELECTION, bot=""), "bot name"),
     "bot-not-a-string": (one("poe.refactor", range=SELECTION, bot=5), "bot name"),
     "parameters-not-an-object": (
@@ -164,6 +168,7 @@ async def assert_nothing_started(session: Session) -> None:
     # still be running now, or would already have sent its request and poe/done.
     assert await session.editor.command("poe.cancel", {}) == {"cancelled": []}
     assert session.fake.requests == []
+    assert session.fake.paths == []
     assert [n for n in session.editor.notifications if n[0] == "poe/done"] == []
 
 

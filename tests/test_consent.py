@@ -151,6 +151,7 @@ async def test_allowed_bot_is_remembered_for_the_session(
     assert third["status"] == "done", third
     assert len(editor.message_requests) == 1
     assert requests_to(fake, "FencedCodeBot") == 3
+    await editor.command("poe.accept", {"jobId": third["jobId"]})  # the default: review
     assert editor.text(uri) == SOURCE.replace(BODY, NEW_BODY)
 
 
@@ -168,7 +169,7 @@ async def test_refused_consent_cancels_the_job_and_spends_nothing(
     sentence = done.get("error", "")
     assert "FencedCodeBot" in sentence and "not allowed" in sentence, sentence
     assert "allowedBots" in sentence, sentence
-    assert any(sentence in m for m in editor.messages()), editor.messages()
+    assert editor.told(sentence) == ["poe/done"], editor.messages()
     assert len(editor.message_requests) == 1
     assert requests_to(fake, "FencedCodeBot") == 0
     assert fake.requests == []

@@ -10,6 +10,9 @@ from conftest import MakeEditor
 from editor import Editor
 from fakepoe import FakePoe
 
+# These tests are about doc comments landing in the document as edits, not review proposals.
+pytestmark = pytest.mark.edits_mode("stream")
+
 PYTHON = '''import math
 
 

@@ -1,8 +1,9 @@
 """Plain LSP clients: Emacs 28 with eglot, in batch mode, against the real
 server and the fake Poe, using the README's own eglot snippet.
 
-Eglot does not render ``poe/stream``: it gets the edits, the progress, the
-finished explanation as a message and on hover.  Emacs and eglot are
+Eglot does not render ``poe/stream``: it gets a refactor as a review
+proposal (hints, a message, code actions to accept or reject it), the
+progress, and the finished explanation as a message and on hover.  Emacs and eglot are
 installed by ``scripts/install-editors.sh`` (called by ``scripts/test.sh``);
 these tests never skip.  Helix cannot be installed on this machine (no
 Debian 12 package, no PyPI wheel): its README snippet is checked for what it
@@ -12,20 +13,16 @@ names, not run.
 from __future__ import annotations
 
 import json
-import os
-import re
 import shutil
 import subprocess
-import sys
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
+from real_editors import BIN, Snippet, readme_block, scenario_env
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from fakepoe import TWO_CHANGES_BEFORE
+
 EMACS_DIR = Path(__file__).parent / "emacs"
 KEY = "emacs-test-key-9876543210-secret"
 
@@ -36,55 +33,26 @@ def add(a, b):
 """
 
 
-def readme_block(heading: str, language: str) -> str:
-    """The first ``language`` code block after the paragraph starting ``heading``."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = readme.index(heading)
-    match = re.compile(rf"```{language}\n(.*?)```", re.S).search(readme, start)
-    assert match, f"no {language} block after {heading!r} in README.md"
-    return match.group(1)
-
-
-@pytest.fixture(scope="module")
-def fake_poe_url() -> Iterator[str]:
-    proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("fakepoe.py")), "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    url = proc.stdout.readline().strip()
-    assert url.startswith("http://127.0.0.1:"), url
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
 def run_emacs(
-    script: str, tmp_path: Path, fake_poe_url: str, bot: str, parameters: dict[str, Any]
+    script: str,
+    tmp_path: Path,
+    fake_poe_url: str,
+    bot: str,
+    parameters: dict[str, Any],
+    *,
+    helper: str = "poe-test.el",
+    snippet_heading: str = "**Emacs (eglot).**",
+    source: str = SAMPLE,
 ) -> dict[str, Any]:
-    """Run ``tests/emacs/<script>`` in ``emacs --batch`` and return its JSON result."""
+    """Run ``tests/emacs/<script>`` after ``helper`` in ``emacs --batch``, with the
+    README's elisp block after ``snippet_heading``, and return its JSON result."""
     emacs = shutil.which("emacs")
     assert emacs, "emacs is missing: run scripts/install-editors.sh"
-    snippet = tmp_path / "readme-snippet.el"
-    snippet.write_text(readme_block("**Emacs (eglot).**", "elisp"), encoding="utf-8")
-    source = tmp_path / "sample.py"
-    source.write_text(SAMPLE, encoding="utf-8")
-    result = tmp_path / "result.json"
-    env = {
-        **os.environ,
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "HOME": str(tmp_path),
-        "POE_API_KEY": KEY,
-        "POE_LSP_BASE_URL": fake_poe_url,
-        "POE_TEST_SNIPPET": str(snippet),
-        "POE_TEST_FILE": str(source),
-        "POE_TEST_BOT": bot,
-        "POE_TEST_PARAMETERS": json.dumps(parameters),
-        "POE_TEST_RESULT": str(result),
-    }
+    snippet = Snippet(snippet_heading, "elisp", "sample.py", source, KEY)
+    env = scenario_env(snippet, tmp_path, fake_poe_url, bot, parameters)
+    result = Path(env["POE_TEST_RESULT"])
     proc = subprocess.run(
-        [emacs, "--batch", "-l", str(EMACS_DIR / "poe-test.el"), "-l", str(EMACS_DIR / script)],
+        [emacs, "--batch", "-l", str(EMACS_DIR / helper), "-l", str(EMACS_DIR / script)],
         env=env,
         cwd=tmp_path,
         capture_output=True,
@@ -98,13 +66,46 @@ def run_emacs(
     return data
 
 
-def test_eglot_code_action_refactors_a_region(tmp_path: Path, fake_poe_url: str) -> None:
+def test_eglot_refactor_is_a_proposal_accepted_through_a_code_action(
+    tmp_path: Path, fake_poe_url: str
+) -> None:
     data = run_emacs(
         "refactor.el", tmp_path, fake_poe_url, "FencedCodeBot", {"answer": "return a + b"}
     )
-    assert data["status"] == "done", data
     assert data["before"] == SAMPLE
+    assert data["proposed"] == SAMPLE, "review mode writes nothing before the accept"
     assert data["text"] == "def add(a, b):\n    return a + b\n"
+    assert "FencedCodeBot proposes a change to sample.py" in data["messages"]
+
+
+def test_eglot_accepts_one_hunk_and_rejects_the_other(tmp_path: Path, fake_poe_url: str) -> None:
+    data = run_emacs(
+        "review.el", tmp_path, fake_poe_url, "TwoChangesBot", {}, source=TWO_CHANGES_BEFORE
+    )
+    assert data["offered"][:4] == [
+        "Accept change from TwoChangesBot: replace 1 line with 2",
+        "Reject change from TwoChangesBot: replace 1 line with 2",
+        "Accept all changes from TwoChangesBot",
+        "Reject all changes from TwoChangesBot",
+    ]
+    # Only the accepted hunk (line 5 became two lines); line 1 is as it was.
+    assert data["text"] == TWO_CHANGES_BEFORE.replace(
+        "        result = result + p\n", "        # Add each price.\n        result += p\n"
+    )
+    assert "TwoChangesBot proposes 2 changes to sample.py" in data["messages"]
+
+
+def test_eglot_code_action_documents_the_function_at_point(
+    tmp_path: Path, fake_poe_url: str
+) -> None:
+    data = run_emacs(
+        "document.el", tmp_path, fake_poe_url, "FencedCodeBot", {"answer": "Add two numbers."}
+    )
+    assert data["running"] == 0, data
+    assert data["before"] == data["proposed"] == SAMPLE, "nothing written before the accept"
+    assert data["text"] == SAMPLE.replace(
+        "def add(a, b):\n", 'def add(a, b):\n    """Add two numbers."""\n'
+    )
 
 
 def test_eglot_hover_shows_a_finished_explanation(tmp_path: Path, fake_poe_url: str) -> None:
@@ -116,12 +117,11 @@ def test_eglot_hover_shows_a_finished_explanation(tmp_path: Path, fake_poe_url: 
         "ExplainBot",
         {"answer": answer, "chunk_size": 9},
     )
-    assert data["status"] == "done", data
-    assert data["text"] == answer
+    assert data["running"] == 0, data
     # eglot renders the Markdown; the words are what the bot wrote.
     assert "Adds a and b and returns the total." in data["hover"].replace("*", "")
-    # Without poe/stream support the finished explanation also arrives as a message.
-    assert answer in data["messages"]
+    # Without poe/stream support a short explanation also arrives as the message.
+    assert f"ExplainBot: {answer}" in data["messages"]
 
 
 def test_helix_snippet_names_the_installed_server_and_known_settings() -> None:

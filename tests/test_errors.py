@@ -44,6 +44,7 @@ NAMED_FAILURES = [
     pytest.param("Status403", ["rejected the API key", "POE_API_KEY"], id="403-key-rejected"),
     pytest.param("Status404", ["no bot named 'Status404'", "spelling"], id="404-unknown-bot"),
     pytest.param("OutOfPointsBot", ["out of points", "Add points"], id="out-of-points"),
+    pytest.param("Status402", ["out of points", "Add points"], id="402-out-of-points"),
     pytest.param("Status429", ["rate limiting", "Wait a moment"], id="429-rate-limited"),
     pytest.param(
         "Status429NoRetryAfter", ["rate limiting", "Wait a moment"], id="429-without-retry-after"
@@ -115,7 +116,8 @@ async def assert_failed_and_told(editor: Editor, done: dict[str, Any], phrases: 
     assert sentence, done
     for phrase in phrases:
         assert phrase in sentence, sentence
-    assert [m for m in error_messages(editor) if sentence in m], editor.messages()
+    # One failure channel: the client renders poe/done, so no message repeats it.
+    assert editor.told(sentence) == ["poe/done"], editor.messages()
     uri = done["uri"]
     await assert_still_serving(editor, uri)
     assert editor.jobs[done["jobId"]].done_count == 1
@@ -244,6 +246,7 @@ async def test_flaky_bot_refactor_writes_the_recovered_code_exactly_once(
     )
     assert done["status"] == "done", done
     assert done["text"] == answer
+    await editor.command("poe.accept", {"jobId": done["jobId"]})  # the default: review
     assert editor.text(uri) == SOURCE.replace(TARGET, NEW_TARGET)
 
 
@@ -262,5 +265,8 @@ async def test_a_job_after_several_failures_still_succeeds(make_editor: MakeEdit
         ),
     )
     assert done["status"] == "done", done
+    await editor.command("poe.accept", {"jobId": done["jobId"]})  # the default: review
     assert editor.text(uri) == SOURCE.replace(TARGET, NEW_TARGET)
-    assert len(error_messages(editor)) == len(failing)
+    # Each failure was told once, in its poe/done: none again as a message.
+    errors = [data["error"] for method, data in editor.notifications if "error" in data]
+    assert len(errors) == len(failing) and error_messages(editor) == []

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+from datetime import datetime
+from pathlib import Path
+
 from conftest import MakeEditor
 from editor import Editor
 from fakepoe import FakePoe
@@ -58,8 +63,18 @@ async def test_explain_prompt_carries_selection_context_path_and_language(
     assert "python" in prompt
 
 
-async def test_poe_stream_is_coalesced_to_twenty_a_second(
-    make_editor: MakeEditor,
+def stream_send_times(log_file: Path, job_id: str) -> list[datetime]:
+    """When the server sent each ``poe/stream`` of ``job_id``, by its own debug log."""
+    times = []
+    for line in log_file.read_text(encoding="utf-8").splitlines():
+        if "Sending notification: 'poe/stream'" in line and repr(job_id) in line:
+            times.append(datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f"))
+    assert times, "the server's debug log no longer records the notifications it sends"
+    return times
+
+
+async def test_poe_stream_sends_the_first_chunk_at_once_then_at_most_twenty_a_second(
+    make_editor: MakeEditor, fake: FakePoe, log_file: Path
 ) -> None:
     editor = await make_editor()
     uri = editor.open("a.py", SOURCE)
@@ -68,16 +83,31 @@ async def test_poe_stream_is_coalesced_to_twenty_a_second(
         {
             "uri": uri,
             "range": editor.range_of(uri, "def area"),
-            "bot": "FastChunksBot",
-            "parameters": {"count": 400, "interval": 0.002},
+            "bot": "HeldBot",
+            "parameters": {"before": 1, "gate": "first", "after": 150, "interval": 0.003},
         },
     )
+    # The first chunk is not held back for more text: it reaches the editor
+    # while the bot still holds its stream open after it.
+    await fake.wait_held("first")
+    first = await editor.wait_for_stream(job_id)
+    assert first["text"] == "chunk 0\n"
+    assert fake.held("first") == 1
+    fake.release("first")
     done = await editor.done(job_id)
     assert done["status"] == "done"
     streams = editor.jobs[job_id].streams
-    # 400 chunks in about a second must not become 400 notifications.
-    assert 1 <= len(streams) < 100
     assert "".join(n["delta"] for n in streams) == done["text"]
+    # 150 chunks in half a second or more: coalesced, at least 50 ms apart by the
+    # server's clock (its log has millisecond resolution); the last one goes out
+    # as soon as the answer is complete.
+    sent = stream_send_times(log_file, job_id)
+    assert len(sent) == len(streams)
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(sent[:-1])]
+    assert gaps and min(gaps) >= 0.050, gaps
+    for i, start in enumerate(sent[:-1]):
+        in_a_second = [t for t in sent[i:-1] if (t - start).total_seconds() < 1.0]
+        assert len(in_a_second) <= 20
 
 
 async def test_hover_inside_explained_range_shows_the_explanation(editor: Editor) -> None:
@@ -105,17 +135,6 @@ async def test_hover_follows_edits_above_and_ends_when_the_text_changes(editor: 
     assert await editor.hover(uri, inside) is None
 
 
-async def test_client_without_stream_capability_gets_the_explanation_as_a_message(
-    make_editor: MakeEditor,
-) -> None:
-    editor = await make_editor("neovim@v0.11.0", stream=False)
-    uri = editor.open("geometry.py", SOURCE)
-    done = await editor.run(
-        "poe.explain", {"uri": uri, "range": editor.range_of(uri, "def area"), "bot": "ExplainBot"}
-    )
-    assert any(done["text"] in message for message in editor.messages())
-
-
 async def test_stream_capable_client_gets_no_duplicate_message(editor: Editor) -> None:
     uri = editor.open("geometry.py", SOURCE)
     done = await editor.run(
@@ -126,16 +145,31 @@ async def test_stream_capable_client_gets_no_duplicate_message(editor: Editor) -
 
 async def test_progress_begins_reports_and_ends_with_a_cancellable_title(editor: Editor) -> None:
     uri = editor.open("geometry.py", SOURCE)
+    answer = "The area grows with the square of the radius, so doubling it quadruples the area."
     job_id = await editor.start(
-        "poe.explain", {"uri": uri, "range": editor.range_of(uri, "def area"), "bot": "ExplainBot"}
+        "poe.explain",
+        {
+            "uri": uri,
+            "range": editor.range_of(uri, "def area"),
+            "bot": "ExplainBot",
+            "parameters": {"answer": answer, "chunk_size": 8, "delay": 0.02},
+        },
     )
-    await editor.done(job_id)
+    done = await editor.done(job_id)
+    assert done["text"] == answer
     reports = [r for rs in editor.client.progress_reports.values() for r in rs]
     begins = [r for r in reports if r.kind == "begin"]
     ends = [r for r in reports if r.kind == "end"]
     assert [b.title for b in begins] == ["Poe · Explain · ExplainBot"]
     assert begins[0].cancellable is True
-    assert len(ends) == 1
+    assert [e.message for e in ends] == ["done"]
+    # Reports say how far the answer is, never what it says (status lines show them).
+    messages = [r.message for r in reports if r.kind == "report"]
+    assert messages
+    for message in messages:
+        assert re.fullmatch(r"[\d,]+ characters? · \d+\.\d s", message), message
+    assert messages[-1].startswith(f"{len(answer)} characters · ")
+    assert not any(word in " ".join(messages) for word in ("area", "radius", "square"))
 
 
 async def test_replace_response_replaces_the_streamed_text(editor: Editor) -> None:

@@ -24,6 +24,9 @@ from conftest import CLIENTS, MakeEditor
 from editor import TEST_KEY, Editor
 from fakepoe import FakePoe
 
+# These tests are about what faults do to edits as they stream, not review proposals.
+pytestmark = pytest.mark.edits_mode("stream")
+
 SOURCE = """import math
 
 
@@ -69,7 +72,7 @@ ALL_FAULTS: dict[str, tuple[dict[str, Any], str]] = {
     "DropMidStream": ({"chunks": 3, "chunk_text": CODE_CHUNK}, "failed in the middle"),
     "FailsMidStreamBot": ({"chunks": 3, "chunk_text": CODE_CHUNK}, "failed in the middle"),
     "StallBot": ({"before": 3, "stall": 30, "chunk_text": CODE_CHUNK}, "failed in the middle"),
-    "EnormousBot": ({"chars": 300_000, "chunk_size": 4096}, "exceeded poe.answer.maxChars"),
+    "EnormousBot": ({"chars": 300_000, "chunk_size": 4096}, "answer was longer than the limit"),
 }
 
 
@@ -80,10 +83,6 @@ def target_range(editor: Editor, uri: str) -> dict[str, Any]:
 
 def argument(editor: Editor, uri: str, bot: str, **parameters: Any) -> dict[str, Any]:
     return {"uri": uri, "range": target_range(editor, uri), "bot": bot, "parameters": parameters}
-
-
-def error_messages(editor: Editor) -> list[str]:
-    return [m.message for m in editor.client.messages if m.type == types.MessageType.Error]
 
 
 async def assert_clean(editor: Editor) -> dict[str, Any]:
@@ -138,7 +137,7 @@ async def test_every_fault_in_a_row_leaves_the_document_and_the_server_as_they_w
             done = await editor.run(action, argument(editor, uri, bot, **parameters))
             assert done["status"] == "failed", (bot, action, done)
             assert phrase in done["error"], (bot, done["error"])
-            assert [m for m in error_messages(editor) if done["error"] in m], bot
+            assert editor.told(done["error"], done["jobId"]) == ["poe/done"], bot
             assert editor.text(uri) == SOURCE, (bot, action)
             assert editor.jobs[done["jobId"]].done_count == 1
             assert_streams_consistent(editor, done)
@@ -281,18 +280,18 @@ async def test_an_enormous_explanation_stops_at_the_default_cap_and_says_so(
         argument(editor, uri, "EnormousBot", chars=2_000_000, chunk_size=8192, delay=0.005),
     )
     assert done["status"] == "failed", done
-    assert "exceeded poe.answer.maxChars (200000 characters)" in done["error"]
-    assert "raise poe.answer.maxChars" in done["error"]
+    assert "answer was longer than the limit (200000 characters)" in done["error"]
+    assert "raise the answer.maxChars setting (VS Code: poe.answer.maxChars)" in done["error"]
     assert len(done["text"]) == 200_000
     assert_streams_consistent(editor, done)
-    assert [m for m in error_messages(editor) if "answer.maxChars" in m]
+    assert editor.told("answer.maxChars") == ["poe/done"], editor.messages()
     # The job stopped reading: the upstream stream was closed long before its end.
     await fake.wait_disconnect("EnormousBot")
     assert await editor.hover(uri, SOURCE.index("t = 0")) is None
     await assert_clean(editor)
 
 
-@pytest.mark.parametrize("mode", ["stream", "final", "confirm"])
+@pytest.mark.parametrize("mode", ["stream", "final", "review"])
 async def test_an_answer_over_the_cap_never_reaches_the_document(
     make_editor: MakeEditor, mode: str
 ) -> None:
@@ -305,7 +304,7 @@ async def test_an_answer_over_the_cap_never_reaches_the_document(
         "poe.refactor", argument(editor, uri, "EnormousBot", chars=50_000, chunk_size=500)
     )
     assert done["status"] == "failed", done
-    assert "exceeded poe.answer.maxChars (5000 characters)" in done["error"]
+    assert "answer was longer than the limit (5000 characters)" in done["error"]
     assert "wrote nothing" in done["error"]
     assert editor.text(uri) == SOURCE
     if mode != "stream":

@@ -200,6 +200,26 @@ def test_selection_without_final_newline_gets_none() -> None:
     assert fit_to_selection("foo(1)\n\n", "bar(2)", "x = ") == "foo(1)"
 
 
+def test_the_codes_own_leading_blank_lines_add_no_line() -> None:
+    # A fenced block that opens with a blank line gave the document one more.
+    assert fit_to_selection("\n\ndef g():\n    pass\n", "def f():\n    pass\n", "") == (
+        "def g():\n    pass\n"
+    )
+
+
+def test_blank_lines_around_the_selected_code_stay_as_they_were() -> None:
+    selection = "\ndef f():\n    pass\n\n"
+    assert fit_to_selection("def g():\n    pass\n", selection, "") == "\ndef g():\n    pass\n\n"
+
+
+def test_a_selection_reaching_into_the_next_line_keeps_its_indentation() -> None:
+    assert fit_to_selection("x = 2\n", "x = 1\n    ", "") == "x = 2\n    "
+
+
+def test_a_selection_starting_at_the_end_of_a_line_keeps_that_line_break() -> None:
+    assert fit_to_selection("y = 2\n", "\ny = 1", "x = 0") == "\ny = 2"
+
+
 def test_trailing_whitespace_only_lines_are_dropped() -> None:
     assert fit_to_selection("x = 1  \n   \n", "y\n", "") == "x = 1  \n"
 

@@ -252,4 +252,4 @@ async def test_the_info_log_records_no_code(make_editor: MakeEditor, log_file: P
     log = read_log(log_file)
     assert "refactor done" in log, "the info log recorded too little"
     assert "sum(prices)" not in log
-    assert "def greet" not in log  # FencedCodeBot's code (poe_lsp.fakepoe.DEFAULT_CODE)
+    assert "def greet" not in log  # FencedCodeBot's code (fakepoe.DEFAULT_CODE)

@@ -6,9 +6,12 @@ from typing import Any
 
 import pytest
 
-from conftest import MakeEditor
+from conftest import MakeEditor, fail_after_writing_code
 from editor import Editor
 from fakepoe import FakePoe
+
+# These tests are about fixes landing in the document as edits, not review proposals.
+pytestmark = pytest.mark.edits_mode("stream")
 
 SOURCE = """import os
 
@@ -84,20 +87,14 @@ async def test_fix_with_a_cursor_rewrites_the_whole_lines_of_the_diagnostics(
     assert editor.text(uri) == SOURCE.replace(BROKEN, FIXED)
 
 
-async def test_a_fix_that_fails_mid_answer_leaves_the_document_as_it_was(
-    editor: Editor,
+async def test_a_fix_that_fails_after_writing_code_leaves_the_document_as_it_was(
+    edit_editor: Editor, fake: FakePoe
 ) -> None:
+    editor = edit_editor
     uri = editor.open("prices.py", SOURCE)
     problem = diagnostic(editor, uri, "undefined_name", "undefined name")
-    done = await editor.run(
-        "poe.fix",
-        {
-            "uri": uri,
-            "range": editor.range_of(uri, BROKEN),
-            "diagnostics": [problem],
-            "bot": "FailsMidStreamBot",
-        },
-    )
+    argument = {"uri": uri, "range": editor.range_of(uri, BROKEN), "diagnostics": [problem]}
+    done = await fail_after_writing_code(editor, fake, "poe.fix", argument)
     assert done["status"] == "failed"
     assert editor.text(uri) == SOURCE
 

@@ -24,15 +24,21 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import psutil
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pygls.exceptions import JsonRpcException
 
-from test_security import RawLspSession, parse_frames
+from poe_lsp.lsp.framescan import FrameScan
+from test_security import RawLspSession, closed_port, parse_frames
 
 from conftest import MakeEditor
 from editor import TEST_KEY, Editor
 from fakepoe import FakePoe
+
+# These tests are about streamed edits against random user typing, not review proposals.
+pytestmark = pytest.mark.edits_mode("stream")
 
 SOURCE = """import os
 
@@ -97,6 +103,18 @@ NASTY_STRINGS = [
     "{selection}",
 ]
 NASTY_NUMBERS = [-1, -(2**31), 2**31, 2**53 + 1, 2**70, 10**30, 0, 1, 3, 1e308, -0.0, 0.5]
+
+JSON_NOISE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='"\\{}[]:,ab é\n', max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["id", "method", "uri", "x", '"}']), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+"""JSON values full of what a scanner could mistake for structure."""
+FRAME_LIMIT = 16 * 1024 * 1024
+"""The largest frame the README promises to read."""
 
 T_ = TypeVar("T_")
 
@@ -464,6 +482,7 @@ RAW_CASES: dict[str, tuple[bytes, int | None]] = {
     "negative-length": (b"Content-Length: -5\r\n\r\n{}", None),
     "zero-length": (b"Content-Length: 0\r\n\r\n", None),
     "absurd-length": (b"Content-Length: 99999999999999999999\r\n\r\n{}", None),
+    "length-of-5000-digits": (b"Content-Length: " + b"9" * 5000 + b"\r\n\r\n{}", None),
     "length-shorter-than-body": (
         b"Content-Length: 10\r\n\r\n" + json.dumps({"jsonrpc": "2.0", "method": "x"}).encode(),
         None,
@@ -606,3 +625,191 @@ async def test_malformed_frames_are_ignored_or_refused_and_the_server_answers_af
     assert TEST_KEY.encode() not in data
     assert TEST_KEY not in log_file.read_text(encoding="utf-8", errors="replace")
     print(f"\nraw frames: {len(RAW_CASES)} malformed inputs, {len(messages)} frames answered")
+
+
+# -- frames over the size limit ----------------------------------------------------------
+
+
+def peak_rss(pid: int) -> int:
+    """The process's peak resident memory (VmHWM), or its current RSS without /proc."""
+    status = Path(f"/proc/{pid}/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return int(psutil.Process(pid).memory_info().rss)
+
+
+def padded(head: bytes, filler: bytes, tail: bytes, size: int) -> bytes:
+    """``head + filler * n + tail`` made exactly ``size`` bytes long with spaces."""
+    count = (size - len(head) - len(tail)) // len(filler)
+    body = head + filler * count + tail
+    return body[:-1] + b" " * (size - len(body)) + body[-1:]
+
+
+async def stdio_session(tmp_path: Path) -> tuple[asyncio.subprocess.Process, RawLspSession]:
+    # Nothing listens at the endpoint: no test here means to reach a bot.
+    env = {
+        **os.environ,
+        "POE_API_KEY": TEST_KEY,
+        "POE_LSP_BASE_URL": f"http://127.0.0.1:{closed_port()}/",
+    }
+    with (tmp_path / "stderr.txt").open("wb") as stderr:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "poe_lsp",
+            "--log-level",
+            "info",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=stderr,
+            env=env,
+        )
+    session = RawLspSession(process)
+    capabilities = {"workspace": {"applyEdit": True}}
+    await session.request(
+        "initialize", {"processId": None, "rootUri": None, "capabilities": capabilities}
+    )
+    session.notify("initialized", {})
+    return process, session
+
+
+async def end_session(process: asyncio.subprocess.Process, session: RawLspSession) -> None:
+    if process.returncode is None:
+        process.kill()
+        await process.wait()
+    with contextlib.suppress(Exception):
+        await session.reader
+
+
+async def test_a_request_over_the_frame_limit_is_refused_unread_and_the_next_is_answered(
+    tmp_path: Path,
+) -> None:
+    """16 MiB of ``{}`` in a request whose id comes last (as a Lua table may be
+    encoded): refused with an error for that id, memory not spent on it."""
+    process, session = await stdio_session(tmp_path)
+    assert process.stdin is not None
+    try:
+        await session.request("workspace/executeCommand", LIST_BOTS)
+        before = peak_rss(process.pid)
+        body = padded(
+            b'{"jsonrpc": "2.0", "params": {"command": "poe.listBots", "arguments": [[',
+            b"{},",
+            b'{}]]}, "method": "workspace/executeCommand", "id": 4242}',
+            FRAME_LIMIT + 1,
+        )
+        process.stdin.write(frame(body) + request(4243, "workspace/executeCommand", LIST_BOTS))
+        await process.stdin.drain()
+        refused = await session.wait_for(lambda m: m.get("id") == 4242)
+        answered = await session.wait_for(lambda m: m.get("id") == 4243)
+        grown = peak_rss(process.pid) - before
+        print(f"\npeak memory grew by {grown / 2**20:.1f} MiB over a refused frame of 16 MiB")
+        # Decoding it would take hundreds of MB; even holding it, 16 MiB.
+        assert grown < 12 * 1024 * 1024, f"peak memory grew by {grown / 2**20:.0f} MiB"
+        assert refused["error"]["message"] == (
+            "poe-lsp refused a workspace/executeCommand of 16.0 MiB: "
+            "the limit is 16.0 MiB per message."
+        )
+        assert answered["result"][0]["name"] == "GPT-5"
+    finally:
+        await end_session(process, session)
+    log = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+    assert "refused a workspace/executeCommand of 16.0 MiB" in log
+
+
+async def test_a_header_line_without_end_is_read_in_pieces(tmp_path: Path) -> None:
+    """24 MiB of garbage with no line break must not be gathered as one line."""
+    process, session = await stdio_session(tmp_path)
+    assert process.stdin is not None
+    try:
+        await session.request("workspace/executeCommand", LIST_BOTS)
+        before = peak_rss(process.pid)
+        process.stdin.write(b"Content-Typo: " + b"x" * (24 * 1024 * 1024) + b"\r\n\r\n")
+        process.stdin.write(request(77, "workspace/executeCommand", LIST_BOTS))
+        await process.stdin.drain()
+        answered = await session.wait_for(lambda m: m.get("id") == 77)
+        grown = peak_rss(process.pid) - before
+        assert grown < 12 * 1024 * 1024, f"peak memory grew by {grown / 2**20:.0f} MiB"
+        assert answered["result"][0]["name"] == "GPT-5"
+    finally:
+        await end_session(process, session)
+
+
+@pytest.mark.parametrize("notification", ["didOpen", "didChange"])
+async def test_a_document_over_the_frame_limit_is_forgotten_with_a_warning(
+    notification: str, tmp_path: Path
+) -> None:
+    """Its text never arrived: a job on the copy the server had would work on
+    stale text, so the document is no longer followed until it is reopened."""
+    uri = "file:///workspace/huge.py"
+    process, session = await stdio_session(tmp_path)
+    assert process.stdin is not None
+    try:
+        session.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": SOURCE}},
+        )
+        if notification == "didOpen":
+            head = b'{"jsonrpc": "2.0", "params": {"textDocument": {"text": "'
+            tail = b'", "languageId": "python", "version": 2, "uri": "%s"}}, ' % uri.encode()
+        else:  # the document's uri after its new text, as a Lua table may be encoded
+            head = b'{"jsonrpc": "2.0", "params": {"contentChanges": [{"text": "'
+            tail = b'"}], "textDocument": {"version": 2, "uri": "%s"}}, ' % uri.encode()
+        method = b'"method": "textDocument/%s"}' % notification.encode()
+        body = padded(head, b"x = 1\\n", tail + method, FRAME_LIMIT + 100)
+        process.stdin.write(frame(body))
+        warning = await session.wait_for(lambda m: m.get("method") == "window/showMessage")
+        assert warning["params"]["type"] == 2
+        assert warning["params"]["message"] == (
+            f"poe-lsp cannot follow {uri}: the editor sent it in a message of 16.0 MiB, "
+            "over the 16.0 MiB limit. Close and reopen it once it is smaller."
+        )
+        selection = {"start": {"line": 3, "character": 0}, "end": {"line": 4, "character": 0}}
+        explain = {"command": "poe.explain", "arguments": [{"uri": uri, "range": selection}]}
+        with pytest.raises(AssertionError, match="-32602"):
+            await session.request("workspace/executeCommand", explain)
+        await session.request("workspace/executeCommand", LIST_BOTS)
+    finally:
+        await end_session(process, session)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    msg_id=st.none() | st.integers() | st.text(max_size=10),
+    method=st.none() | st.text(max_size=12),
+    uri=st.none() | st.text(max_size=12),
+    noise=st.lists(st.tuples(st.text(max_size=6).map("_".__add__), JSON_NOISE), max_size=3),
+    order=st.randoms(use_true_random=False),
+    chunk=st.integers(1, 40),
+)
+def test_frame_scan_finds_the_id_method_and_uri_that_json_finds(
+    msg_id: Any, method: Any, uri: Any, noise: Any, order: Any, chunk: int
+) -> None:
+    """The scan that answers a refused frame agrees with json.loads, whatever the
+    key order, nesting, escapes and chunk boundaries."""
+    document: dict[str, Any] = dict(noise)
+    if uri is not None:
+        document["uri"] = uri
+    params: dict[str, Any] = {"textDocument": document, **dict(noise)}
+    members: list[tuple[str, Any]] = [("jsonrpc", "2.0"), ("params", params), *noise]
+    if msg_id is not None:
+        members.append(("id", msg_id))
+    if method is not None:
+        members.append(("method", method))
+    order.shuffle(members)
+    body = json.dumps(dict(members), ensure_ascii=order.random() < 0.5).encode()
+    scan = FrameScan()
+    for start in range(0, len(body), chunk):
+        scan.feed(body[start : start + chunk])
+    decoded = json.loads(body)
+    expected = {
+        path: value
+        for path, value in [
+            (("id",), decoded.get("id")),
+            (("method",), decoded.get("method")),
+            (("params", "textDocument", "uri"), decoded["params"]["textDocument"].get("uri")),
+        ]
+        if value is not None and not isinstance(value, dict | list)
+    }
+    assert {p: v for p, v in scan.values().items() if v is not None} == expected

@@ -39,6 +39,9 @@ from pygls.exceptions import JsonRpcException
 from conftest import CLIENTS, MakeEditor
 from editor import Editor
 
+# These tests are about streamed edits interleaved with the user's typing, not review proposals.
+pytestmark = pytest.mark.edits_mode("stream")
+
 P = "import os\n# naïve 日本 🎉\n\n\ndef total(prices):\n"
 T = "    t = 0\n    for p in prices:\n        t = t + p\n    return t\n"
 S = "\n\ndef after():\n    return 'é🎉'\n"

@@ -1,10 +1,13 @@
-"""Load: 50 jobs streaming at once from a slow bot.
+"""Load: 50 jobs streaming at once.
 
-While they stream, ``textDocument/codeAction`` and ``textDocument/hover`` are
-still answered (these tests assert completion; ``bench/load.py`` measures the
-latencies), and once the jobs have ended and their documents are closed the
-server holds nothing more than before: no job, task, tracked range, hover
-region, progress token or pending request is left behind.
+The fake bot (``HeldBot``) sends its first chunk, then holds every stream
+open until the test releases its gate, so "while 50 jobs run" is a state the
+test waits for, not a race with the clock.  While they run,
+``textDocument/codeAction`` and ``textDocument/hover`` are still answered
+(these tests assert completion; ``bench/load.py`` measures the latencies),
+and once the jobs have ended and their documents are closed the server holds
+nothing more than before: no job, task, tracked range, hover region,
+progress token or pending request is left behind.
 """
 
 from __future__ import annotations
@@ -19,10 +22,14 @@ from conftest import MakeEditor
 from editor import Editor
 from fakepoe import FakePoe
 
+# These tests are about many streaming jobs at once, not review proposals.
+pytestmark = pytest.mark.edits_mode("stream")
+
 JOBS_PER_DOCUMENT = 5
 DOCUMENTS = 10
-SLOW = {"chunks": 20, "delay": 0.1}
-"""SlowBot parameters: each job streams for about two seconds."""
+JOBS = JOBS_PER_DOCUMENT * DOCUMENTS
+ROUNDS_WHILE_HELD = 4
+"""Code action + hover pairs sent while every job is held open."""
 
 HELD = (
     "runningJobs",
@@ -69,8 +76,15 @@ def held(status: dict[str, Any]) -> dict[str, int]:
     return {key: status[key] for key in HELD}
 
 
-async def start_fifty(editor: Editor) -> tuple[list[str], list[str], list[str]]:
-    """Open the documents and start 40 explanations and 10 stream-mode refactors."""
+async def start_fifty(
+    editor: Editor, fake: FakePoe, gate: str
+) -> tuple[list[str], list[str], list[str]]:
+    """Open the documents and start 40 explanations and 10 stream-mode refactors.
+
+    Each streams ``chunk 0`` and ``chunk 1`` (two lines: enough for a refactor
+    to write them) and is then held open at ``gate`` (this returns once all 50
+    are); released, it streams ``chunk 2`` to ``chunk 19``.
+    """
     uris = [editor.open(f"load{n}.py", source(n)) for n in range(DOCUMENTS)]
     explains, refactors = [], []
     for uri in uris:
@@ -78,36 +92,39 @@ async def start_fifty(editor: Editor) -> tuple[list[str], list[str], list[str]]:
             argument = {
                 "uri": uri,
                 "range": body_range(editor, uri, i),
-                "bot": "SlowBot",
-                "parameters": SLOW,
+                "bot": "HeldBot",
+                "parameters": {"before": 2, "after": 18, "gate": gate},
             }
             if i == JOBS_PER_DOCUMENT - 1:
                 refactors.append(await editor.start("poe.refactor", argument))
             else:
                 explains.append(await editor.start("poe.explain", argument))
+    await fake.wait_held(gate, JOBS)
     return uris, explains, refactors
 
 
-async def ask_while_streaming(editor: Editor, uris: list[str], jobs: list[str]) -> int:
-    """Send code action and hover requests until the jobs end; return how many were answered."""
-    answered = 0
-    round_ = 0
-    while not all(editor.jobs[j].done.done() for j in jobs):
+async def ask_while_held(editor: Editor, uris: list[str]) -> None:
+    """Code actions and hovers, answered while every job is still running."""
+    for round_ in range(ROUNDS_WHILE_HELD):
         uri = uris[round_ % len(uris)]
-        rng = body_range(editor, uri, 0)
+        text = editor.text(uri)
+        inside = text.index("y = x + 0")  # a running explanation's range
         actions, hover = await asyncio.wait_for(
-            asyncio.gather(editor.code_actions(uri, rng), editor.hover(uri, 3)), 10
+            asyncio.gather(
+                editor.code_actions(uri, body_range(editor, uri, 0)), editor.hover(uri, inside)
+            ),
+            10,
         )
         assert {a["title"] for a in actions} >= {"Explain with GPT-5", "Refactor with GPT-5"}
-        assert hover is None  # nothing is finished yet on that line, or it shows the answer
-        answered += 2
-        round_ += 1
-    return answered
+        # The explanation of that range has not finished: there is nothing to show yet.
+        assert hover is None
 
 
 @pytest.fixture
 async def loaded(make_editor: MakeEditor) -> Editor:
-    editor = await make_editor(init_options={"allowedBots": ["SlowBot"]})
+    editor = await make_editor(
+        init_options={"allowedBots": ["HeldBot"]}, workspace={"edits": {"mode": "stream"}}
+    )
     return editor
 
 
@@ -118,18 +135,18 @@ async def test_fifty_streaming_jobs_leave_requests_answered_and_nothing_behind(
     before = held(await settled(editor))
     assert not any(before.values()), before
 
-    uris, explains, refactors = await start_fifty(editor)
+    uris, explains, refactors = await start_fifty(editor, fake, "load")
     jobs = explains + refactors
-    assert len(jobs) == 50
-    status = await editor.status()
-    assert status["runningJobs"] >= 40, status  # they really overlap
-    answered = await ask_while_streaming(editor, uris, jobs)
-    assert answered >= 4, "the jobs ended before any request could be sent"
+    assert len(jobs) == JOBS
+    assert (await editor.status())["runningJobs"] == JOBS  # they really overlap
+    await ask_while_held(editor, uris)
+    assert fake.held("load") == JOBS, "every request was answered while all 50 jobs ran"
+    fake.release("load")
 
     results = [await editor.done(j) for j in jobs]
     assert [r["status"] for r in results] == ["done"] * 50
     assert all(editor.jobs[j].done_count == 1 for j in jobs)
-    assert len(fake.requests) == 50
+    assert len(fake.requests) == JOBS
     # The explanations are kept for hover; the refactors wrote the bot's lines.
     hover = await editor.hover(uris[0], editor.text(uris[0]).index("y = x + 0"))
     assert hover is not None and "chunk 19" in str(hover.contents)
@@ -152,8 +169,8 @@ async def test_fifty_jobs_cancelled_mid_stream_leave_nothing_behind(
 ) -> None:
     editor = loaded
     before = held(await settled(editor))
-    uris, explains, refactors = await start_fifty(editor)
-    await fake.wait_request("SlowBot", count=50)
+    uris, explains, refactors = await start_fifty(editor, fake, "never")
+    # Every refactor has written its first chunk.
     await editor.wait_until(lambda: editor.edits_received >= 10)
     result = await editor.command("poe.cancel", {})
     assert len(result["cancelled"]) == 50
@@ -165,21 +182,20 @@ async def test_fifty_jobs_cancelled_mid_stream_leave_nothing_behind(
     after = await settled(editor)
     assert held(after) == before, after
     assert await editor.hover(uris[0], editor.text(uris[0]).index("y = x + 0")) is None
-    for _ in range(50):
-        if len(fake.disconnects) >= 50:
-            break
-        await asyncio.sleep(0.1)
-    assert len(fake.disconnects) == 50, "some upstream streams were left open"
+    # Every upstream stream was closed: each held bot saw its client go away.
+    await fake.wait_disconnect("HeldBot", count=JOBS)
+    assert fake.held("never") == 0
 
 
 async def test_live_objects_return_to_their_level_after_a_second_round(
-    loaded: Editor,
+    loaded: Editor, fake: FakePoe
 ) -> None:
     """After a warm-up round (imports, caches), another 50 jobs leave no objects behind."""
     editor = loaded
     counts = []
-    for _ in range(2):
-        uris, explains, refactors = await start_fifty(editor)
+    for round_ in range(2):
+        uris, explains, refactors = await start_fifty(editor, fake, f"round {round_}")
+        fake.release(f"round {round_}")
         for j in explains + refactors:
             assert (await editor.done(j))["status"] == "done"
         for uri in uris:

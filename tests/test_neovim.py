@@ -15,7 +15,6 @@ Neovim and pynvim are installed by ``scripts/install-editors.sh`` (called by
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -47,22 +46,6 @@ LINE7 = '    x = "héllo" + nämé  # ü'
 SEL_START = LINE7.encode().index(SELECTION.encode())
 SEL_END = SEL_START + len(SELECTION.encode())
 """Byte columns of the selection on line 7 (= utf-8 LSP characters)."""
-
-
-@pytest.fixture(scope="module")
-def fake_poe_url() -> Iterator[str]:
-    """The fake Poe, standalone, as editors' tests use it."""
-    proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("fakepoe.py")), "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    url = proc.stdout.readline().strip()
-    assert url.startswith("http://127.0.0.1:"), url
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 Start = Callable[..., pynvim.Nvim]
@@ -133,11 +116,25 @@ def open_sample(nvim: pynvim.Nvim, path: Path) -> None:
 
 
 def bots(**actions: tuple[str, dict[str, Any]]) -> dict[str, Any]:
-    """Initialization options naming one bot (and its parameters) per action."""
+    """Initialization options naming one bot (and its parameters) per action.
+
+    These tests watch edits land as they stream (and undo them), so they ask
+    for ``edits.mode: stream`` rather than the default review proposal.
+    """
     return {
         "actions": {action: {"bot": bot} for action, (bot, _) in actions.items()},
         "botParameters": {bot: params for bot, params in actions.values()},
+        "edits": {"mode": "stream"},
     }
+
+
+def explained(start: Start, sample: Path, answer: str) -> pynvim.Nvim:
+    """Neovim with the sample open and lines 1-3 explained by ExplainBot as ``answer``."""
+    nvim = start(bots(explain=("ExplainBot", {"answer": answer})))
+    open_sample(nvim, sample)
+    lua(nvim, "vim.cmd('1,3Poe explain')")
+    assert lua(nvim, "return T.wait_done(1).status") == "done"
+    return nvim
 
 
 # -- explain -------------------------------------------------------------------------
@@ -206,6 +203,77 @@ def test_q_closes_the_float_and_it_reopens_without_asking_again(start: Start, sa
     # A bang asks again.
     lua(nvim, "vim.cmd('1,3Poe! explain')")
     assert lua(nvim, "return T.wait_done(2).status") == "done"
+
+
+def test_q_in_the_code_window_closes_the_float_then_records_macros_again(
+    start: Start, sample: Path
+) -> None:
+    nvim = explained(start, sample, "Adds two numbers.")
+    assert lua(nvim, "return T.float().footer") == " q closes "
+    assert lua(nvim, "return vim.api.nvim_get_current_win()") == lua(
+        nvim, "return vim.fn.bufwinid(vim.fn.bufnr('sample.py'))"
+    ), "the cursor stayed in the code window"
+
+    # The user types q where the cursor is: in the code, not in the float.
+    lua(nvim, "T.keys('q')")
+    assert lua(nvim, "return T.float()") is None
+    assert lua(nvim, "return vim.fn.reg_recording()") == "", "q started a macro"
+    # With the float closed, q is Neovim's own again.
+    lua(nvim, "T.keys('qa')")
+    assert lua(nvim, "return vim.fn.reg_recording()") == "a"
+    lua(nvim, "T.keys('q')")
+    assert lua(nvim, "return vim.fn.reg_recording()") == ""
+
+
+def test_a_users_own_q_mapping_comes_back_however_the_float_closes(
+    start: Start, sample: Path
+) -> None:
+    nvim = explained(start, sample, "Adds two numbers.")
+    # A buffer-local q of the user's, made while the float is closed; the
+    # float, reopened, maps q over it.
+    lua(nvim, "vim.cmd('Poe close')")
+    lua(
+        nvim,
+        "vim.keymap.set('n', 'q', function() vim.g.mine = (vim.g.mine or 0) + 1 end, "
+        "{ buffer = 0, desc = 'my q' })",
+    )
+    lua(nvim, "vim.cmd('Poe last')")
+
+    lua(nvim, "T.keys('q')")
+    assert lua(nvim, "return T.float()") is None
+    assert lua(nvim, "return vim.g.mine") is None, "q closed the float, not the user's mapping"
+    lua(nvim, "T.keys('q')")
+    assert lua(nvim, "return vim.g.mine") == 1, "the user's q is back"
+
+    # Closed from inside the float with :close, the user's q is back too.
+    lua(nvim, "vim.cmd('Poe last')")
+    lua(nvim, "vim.api.nvim_set_current_win((require('poe.float').current()))")
+    lua(nvim, "vim.cmd('close')")
+    assert lua(nvim, "return T.float()") is None
+    lua(nvim, "T.keys('q')")
+    assert lua(nvim, "return vim.g.mine") == 2
+
+
+def test_the_float_shows_markdown_rendered_without_its_markers(start: Start, sample: Path) -> None:
+    answer = (
+        "## What it does\n\nAdds **two** numbers.\n\n"
+        "```python\nadd(1, 2)  # 3\n```\n\n# Returns\n\nThe total."
+    )
+    nvim = explained(start, sample, answer)
+    rows, attrs = lua(nvim, "return { T.screen() }")
+    screen = "\n".join(rows)
+    shown_lines = ("What it does", "Adds two numbers.", "add(1, 2)  # 3", "Returns", "The total.")
+    for shown in (f"│{line} " for line in shown_lines):
+        assert shown in screen, f"{shown!r} is not on the screen:\n{screen}"
+    for raw in ("##", "# Returns", "**", "```"):
+        assert raw not in screen, f"raw Markdown {raw!r} is on the screen:\n{screen}"
+    # Headings look different from the text under them.
+    heading = next(i for i, row in enumerate(rows) if "│What it does" in row)
+    body = next(i for i, row in enumerate(rows) if "│Adds two" in row)
+    column = rows[heading].index("│What") + 1
+    assert attrs[heading][column] != attrs[body][column]
+    # The buffer keeps the bot's Markdown: a yank gives what it wrote.
+    assert lua(nvim, "return T.float().text") == answer
 
 
 # -- refactor and undo --------------------------------------------------------------
@@ -354,9 +422,27 @@ def test_a_failing_bot_shows_one_error_notification(start: Start, sample: Path) 
     assert notes[0]["level"] == lua(nvim, "return vim.log.levels.ERROR")
     assert notes[0]["msg"] == done["error"]
     assert "FailsMidStreamBot" in notes[0]["msg"]
-    assert "failed" in lua(nvim, "return T.float().text") or done["error"]
+    # The window keeps what arrived before the failure and says that it failed.
+    float_ = lua(nvim, "return T.float()")
+    assert float_["text"] == done["text"] == "partial 0 partial 1 "
+    assert float_["footer"].split("·")[0].strip() == "failed"
     # Nothing reached :messages through Neovim's own showMessage handler.
     assert "poe-lsp:" not in nvim.command_output("messages")
+
+
+def test_an_unknown_bot_error_tells_a_neovim_user_what_to_change(
+    start: Start, sample: Path
+) -> None:
+    nvim = start(bots(explain=("Status404", {})))
+    open_sample(nvim, sample)
+    lua(nvim, "vim.cmd('1,3Poe explain')")
+    assert lua(nvim, "return T.wait_done(1).status") == "failed"
+    notes = lua(nvim, "return T.wait_notify(1)")
+    assert len(notes) == 1, notes
+    message = notes[0]["msg"]
+    assert message.startswith("Poe has no bot named 'Status404'."), message
+    assert "Neovim: :Poe bot" in message
+    assert "poe.bot" not in message, "VS Code's setting name means nothing in Neovim"
 
 
 # -- commands, bots, health ---------------------------------------------------------
@@ -366,9 +452,10 @@ def test_poe_completes_its_subcommands_and_the_bots(start: Start, sample: Path) 
     nvim = start({"bot": "ExplainBot", "allowedBots": ["SlowBot"]})
     open_sample(nvim, sample)
     subs = lua(nvim, "return vim.fn.getcompletion('Poe ', 'cmdline')")
-    for name in ("explain", "refactor", "document", "fix", "ask", "bot", "cancel", "log"):
+    for name in ("explain", "refactor", "document", "fix", "ask", "accept", "reject", "bot"):
         assert name in subs
-    assert lua(nvim, "return vim.fn.getcompletion(\"'<,'>Poe re\", 'cmdline')") == ["refactor"]
+    assert "cancel" in subs and "log" in subs
+    assert lua(nvim, "return vim.fn.getcompletion(\"'<,'>Poe ref\", 'cmdline')") == ["refactor"]
     names = lua(nvim, "return vim.fn.getcompletion('Poe bot ', 'cmdline')")
     assert "ExplainBot" in names and "SlowBot" in names
 
@@ -397,6 +484,18 @@ def test_bot_is_picked_from_the_server_list_per_buffer_or_globally(
     assert lua(nvim, "return T.wait_done(1).bot") == "ExplainBot"
 
 
+def test_a_typed_bot_that_cannot_be_a_name_is_refused(start: Start, sample: Path) -> None:
+    nvim = start({"bot": "ExplainBot"})
+    open_sample(nvim, sample)
+    lua(nvim, "vim.cmd('Poe bot ../other?x=1')")
+    notes = lua(nvim, "return T.wait_notify(1, 0)")
+    assert notes[0]["level"] == lua(nvim, "return vim.log.levels.ERROR")
+    assert notes[0]["msg"].startswith('"../other?x=1" is not a bot name: letters, digits')
+    assert lua(nvim, "return vim.g.poe_bot") is None
+    lua(nvim, "vim.cmd('Poe bot Claude-Sonnet-4.5')")
+    assert lua(nvim, "return vim.g.poe_bot") == "Claude-Sonnet-4.5"
+
+
 def test_ask_streams_its_answer_into_the_float(start: Start, sample: Path) -> None:
     nvim = start(bots(ask=("ExplainBot", {"answer": "It returns a greeting."})))
     open_sample(nvim, sample)
@@ -414,6 +513,7 @@ def test_checkhealth_reports_ok_with_the_server_found(start: Start, sample: Path
     assert "OK server found" in report and "poe-lsp 0.1.0" in report
     assert f"OK POE_API_KEY set, {len(KEY)} characters, ending …{KEY[-2:]}" in report
     assert "attached to 1 buffer(s): poe-lsp 0.1.0, position encoding utf-8" in report
+    assert "edits.mode: review: edit jobs are proposed as an inline diff to :Poe accept" in report
     assert "ERROR" not in report and "WARNING" not in report
     assert KEY not in report
 

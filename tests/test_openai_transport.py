@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from poe_lsp.core.errors import ErrorKind, PoeError
@@ -39,6 +41,7 @@ async def test_streams_chat_completion_chunks(client: OpenAIClient, fake: FakePo
     ("model", "kind"),
     [
         ("Status401", ErrorKind.KEY_REJECTED),
+        ("Status402", ErrorKind.OUT_OF_POINTS),
         ("Status403", ErrorKind.KEY_REJECTED),
         ("Status404", ErrorKind.UNKNOWN_BOT),
         ("Status500", ErrorKind.BOT_FAILED),
@@ -113,22 +116,40 @@ async def test_server_uses_the_openai_endpoint_and_notes_ignored_parameters(
     uri = editor.open("calc.py", SOURCE)
     for _ in range(2):
         done = await editor.run(
-            "poe.explain", {"uri": uri, "range": editor.range_of(uri, "def add(a, b):")}
+            "poe.explain",
+            {
+                "uri": uri,
+                "range": editor.range_of(uri, "def add(a, b):"),
+                "parameters": {"temperature_hint": 0.25},
+            },
         )
         assert done["status"] == "done"
         assert "def add(a, b):" in done["text"]  # EchoBot streams the prompt back
     assert fake.requests == []  # nothing over the bot protocol
     assert len(fake.openai_requests) == 2
+    # Neither the configured nor the command's parameters went out, under any name.
+    for request in fake.openai_requests:
+        sent = json.dumps(request.body)
+        assert "thinking_budget" not in sent and "temperature_hint" not in sent, sent
+        assert request.body["model"] == "EchoBot"
+        assert [set(m) for m in request.body["messages"]] == [{"role", "content"}]
     notes = [m for m in editor.messages() if "does not support custom bot parameters" in m]
     assert len(notes) == 1
 
 
+@pytest.mark.parametrize(
+    ("bot", "sentence"),
+    [
+        ("Status401", "Poe rejected the API key."),
+        ("Status402", "Your Poe account is out of points for Status402."),
+    ],
+)
 async def test_server_maps_openai_errors_to_the_same_sentences(
-    make_editor: MakeEditor, fake: FakePoe
+    make_editor: MakeEditor, fake: FakePoe, bot: str, sentence: str
 ) -> None:
     editor = await make_editor(
         init_options={
-            "bot": "Status401",
+            "bot": bot,
             "transport": "openai",
             "openaiBaseUrl": fake.openai_base_url,
         }
@@ -138,5 +159,6 @@ async def test_server_maps_openai_errors_to_the_same_sentences(
         "poe.explain", {"uri": uri, "range": editor.range_of(uri, "def add(a, b):")}
     )
     assert done["status"] == "failed"
-    assert done["error"].startswith("Poe rejected the API key.")
+    assert done["error"].startswith(sentence)
+    assert len(fake.openai_requests) == 1  # not retried
     assert TEST_KEY not in editor.everything_said()

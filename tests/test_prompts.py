@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
+import tracemalloc
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from poe_lsp.core.actions import ACTIONS
+from poe_lsp.core.context import Composed, compose_prompt
 from poe_lsp.core.prompts import (
     DEFAULT_REFACTOR_INSTRUCTION,
     DEFAULT_TEMPLATES,
@@ -19,7 +22,9 @@ from poe_lsp.core.prompts import (
     build_prompt,
     context_window,
     edit_output_hint,
+    rendered_size,
 )
+from poe_lsp.core.settings import ActionSettings, Settings
 
 BIG = 10**9
 
@@ -191,7 +196,7 @@ def test_selection_too_large_for_the_budget_is_refused_with_both_sizes() -> None
     assert error.budget == 3000
     assert "5,000" in error.message
     assert f"{error.needed_chars:,}" in error.message
-    assert "Select less, or raise poe.context.maxChars" in error.message
+    assert "Select less, or raise the context.maxChars setting" in error.message
 
 
 def test_trimming_a_large_context_is_fast() -> None:
@@ -201,6 +206,73 @@ def test_trimming_a_large_context_is_fast() -> None:
     prompt = build_prompt(inp, None, 24_000)
     assert time.perf_counter() - started < 1.0
     assert len(prompt) <= 24_000
+
+
+# -- a template cannot make the server build a huge string --------------------------------
+
+BIG_FILE = "value = compute(value, 42)  # one line of a large file\n" * 10_000
+"""About 540 KB: a template repeating {context} 400 times would render it 400 times."""
+
+
+@pytest.mark.parametrize("whole_file", [True, False], ids=["whole-file", "selection"])
+def test_a_template_repeating_context_never_builds_the_prompt_it_would_trim(
+    whole_file: bool,
+) -> None:
+    # Settings built directly: this is the bound that holds even for a template
+    # that reached the prompt builder without the settings' own checks.
+    settings = Settings(
+        actions={"ask": ActionSettings(prompt="{context}" * 400)},
+        lines_before=10**6,
+        lines_after=10**6,
+    )
+    start = BIG_FILE.index("\n", len(BIG_FILE) // 2) + 1
+
+    def compose(settings: Settings) -> Composed:
+        return compose_prompt(
+            settings,
+            action="ask",
+            text=BIG_FILE,
+            language="python",
+            path="big.py",
+            start=start,
+            end=start + 10,
+            whole_file=whole_file,
+            instruction="why?",
+        )
+
+    # Parsers and caches load once, with the built-in template, before measuring.
+    compose(dataclasses.replace(settings, actions={}))
+    tracemalloc.start()
+    try:
+        composed = compose(settings)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(composed.prompt) <= settings.max_chars
+    assert composed.trimmed
+    # A few copies of the file at most, never one per placeholder (400 of them).
+    assert peak < 10 * len(BIG_FILE), f"peak {peak:,} bytes for a {len(BIG_FILE):,}-byte file"
+
+
+def test_a_selection_over_budget_is_refused_without_rendering_it_per_placeholder() -> None:
+    inp = make_input(selection="x = 1\n" * 40_000)  # 240 KB
+    tracemalloc.start()
+    try:
+        with pytest.raises(PromptTooLarge) as caught:
+            build_prompt(inp, "{context}" * 400, 24_000)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert caught.value.needed_chars > 400 * len(inp.selection)
+    assert peak < 4 * len(inp.selection), f"peak {peak:,} bytes"
+
+
+def test_the_rendered_size_is_measured_exactly_without_building() -> None:
+    inp = make_input(instruction="tidy {selection}", diagnostics="E1")
+    template = "{path}|{context}|{selection}x{before}{after}{instruction}{diagnostics}{context}"
+    assert rendered_size(inp, template) == len(build_prompt(inp, template, BIG))
+    for action in ACTIONS:
+        assert rendered_size(inp, None) == len(build_prompt(inp, None, BIG)), action
 
 
 text_lines = st.lists(

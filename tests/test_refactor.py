@@ -6,9 +6,12 @@ import asyncio
 
 import pytest
 
-from conftest import MakeEditor
+from conftest import MakeEditor, fail_after_writing_code
 from editor import Editor
 from fakepoe import FakePoe
+
+# These tests are about streamed and final edits landing in the document, not review proposals.
+pytestmark = pytest.mark.edits_mode("stream")
 
 SOURCE = """def greet(name):
     print("hello " + name)
@@ -87,8 +90,8 @@ async def test_every_edit_carries_the_version_it_was_computed_for(
         assert len(editor.workspace_edits) == 1
 
 
-async def test_stream_mode_writes_progressively(make_editor: MakeEditor) -> None:
-    editor = await make_editor(workspace={"edits": {"mode": "stream"}})
+async def test_stream_mode_writes_progressively(edit_editor: Editor) -> None:
+    editor = edit_editor
     uri = editor.open("shop.py", SOURCE)
     code = "".join(f"        x{i} = {i}\n" for i in range(30))
     done = await editor.run(
@@ -100,7 +103,7 @@ async def test_stream_mode_writes_progressively(make_editor: MakeEditor) -> None
     assert len(editor.workspace_edits) > 1
 
 
-async def test_confirm_mode_sends_one_annotated_edit_needing_confirmation(
+async def test_the_retired_confirm_mode_proposes_and_writes_nothing(
     make_editor: MakeEditor,
 ) -> None:
     editor = await make_editor(workspace={"edits": {"mode": "confirm"}})
@@ -110,10 +113,9 @@ async def test_confirm_mode_sends_one_annotated_edit_needing_confirmation(
         on_total(editor, uri, NEW_TOTAL),
     )
     assert done["status"] == "done"
-    assert len(editor.workspace_edits) == 1
-    (edit,) = editor.workspace_edits[0]["edits"]
-    assert edit.annotation_id
-    assert editor.text(uri) == SOURCE.replace(TOTAL, NEW_TOTAL)
+    assert editor.edits_received == 0
+    assert [hunk["newText"] for hunk in done["proposal"]["hunks"]] == [NEW_TOTAL]
+    assert editor.text(uri) == SOURCE
 
 
 async def test_non_ascii_positions_are_right_in_utf8_and_utf16(editor: Editor) -> None:
@@ -133,13 +135,14 @@ async def test_non_ascii_positions_are_right_in_utf8_and_utf16(editor: Editor) -
 
 
 async def test_user_typing_elsewhere_is_kept_and_the_target_follows(
-    editor: Editor, fake: FakePoe
+    edit_editor: Editor, fake: FakePoe
 ) -> None:
+    editor = edit_editor
     uri = editor.open("shop.py", SOURCE)
     code = "".join(f"        y{i} = {i}\n" for i in range(20))
     job_id = await editor.start(
         "poe.refactor",
-        on_total(editor, uri, code, delay=0.03, chunk=10),
+        on_total(editor, uri, code, delay=0.02, chunk=10),
     )
     await fake.wait_request("FencedCodeBot")
     editor.type(uri, 0, 0, "# typed above 🎉\n")
@@ -152,8 +155,9 @@ async def test_user_typing_elsewhere_is_kept_and_the_target_follows(
 
 
 async def test_user_typing_inside_the_range_stops_the_job_and_keeps_the_edit(
-    editor: Editor, fake: FakePoe
+    edit_editor: Editor, fake: FakePoe
 ) -> None:
+    editor = edit_editor
     uri = editor.open("shop.py", SOURCE)
     start = SOURCE.index(TOTAL)
     code = "".join(f"        z{i} = {i}\n" for i in range(40))
@@ -177,27 +181,24 @@ async def test_user_typing_inside_the_range_stops_the_job_and_keeps_the_edit(
     assert len(editor.workspace_edits) == edits_at_done
 
 
-async def test_bot_failing_mid_answer_restores_the_original(editor: Editor) -> None:
+async def test_bot_failing_after_streaming_code_restores_the_original(
+    edit_editor: Editor, fake: FakePoe
+) -> None:
+    editor = edit_editor
     uri = editor.open("shop.py", SOURCE)
     start = SOURCE.index(TOTAL)
-    done = await editor.run(
-        "poe.refactor",
-        {
-            "uri": uri,
-            "range": editor.span_range(uri, start, start + len(TOTAL)),
-            "bot": "FailsMidStreamBot",
-            "parameters": {"answer": "```python\n" + "        w = 1\n" * 30 + "```\n"},
-        },
-    )
+    rng = editor.span_range(uri, start, start + len(TOTAL))
+    done = await fail_after_writing_code(editor, fake, "poe.refactor", {"uri": uri, "range": rng})
     assert done["status"] == "failed"
-    assert "FailsMidStreamBot" in done["error"]
+    assert "CodeThenFailBot" in done["error"]
     assert editor.text(uri) == SOURCE
-    assert any("FailsMidStreamBot" in m for m in editor.messages())
+    assert editor.told(done["error"]) == ["poe/done"], editor.messages()
 
 
 async def test_cancel_restores_the_original_and_closes_the_upstream_stream(
-    editor: Editor, fake: FakePoe
+    edit_editor: Editor, fake: FakePoe
 ) -> None:
+    editor = edit_editor
     uri = editor.open("shop.py", SOURCE)
     code = "".join(f"        v{i} = {i}\n" for i in range(200))
     job_id = await editor.start(
@@ -213,19 +214,21 @@ async def test_cancel_restores_the_original_and_closes_the_upstream_stream(
     await fake.wait_disconnect("FencedCodeBot", timeout=5)
 
 
-async def test_overlapping_second_edit_job_is_refused(editor: Editor) -> None:
+async def test_overlapping_second_edit_job_is_refused(editor: Editor, fake: FakePoe) -> None:
     uri = editor.open("shop.py", SOURCE)
     start = SOURCE.index(TOTAL)
     rng = editor.span_range(uri, start, start + len(TOTAL))
+    # The first job answers NEW_TOTAL and is held open until the test lets it end.
     job_id = await editor.start(
         "poe.refactor",
         {
             "uri": uri,
             "range": rng,
-            "bot": "FencedCodeBot",
-            "parameters": fenced(NEW_TOTAL, delay=0.1, chunk=3),
+            "bot": "HeldBot",
+            "parameters": {"chunk_text": NEW_TOTAL, "gate": "first"},
         },
     )
+    await fake.wait_held("first")
     overlapping = editor.span_range(uri, start + 5, start + len(TOTAL) + 10)
     with pytest.raises(Exception, match="already editing this range"):
         await editor.command(
@@ -242,6 +245,7 @@ async def test_overlapping_second_edit_job_is_refused(editor: Editor) -> None:
         },
     )
     assert (await editor.done(other_id))["status"] == "done"
+    fake.release("first")
     assert (await editor.done(job_id))["status"] == "done"
     assert editor.text(uri) == SOURCE.replace(TOTAL, NEW_TOTAL).replace(
         "def greet(name):", "def greet(person):"

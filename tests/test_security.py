@@ -20,6 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lsprotocol import types
+
+from poe_lsp.core.errors import ErrorKind, PoeError
+from poe_lsp.poe.bot_protocol import PoeClient
 
 from conftest import MakeEditor
 from editor import TEST_KEY, Editor
@@ -148,6 +152,80 @@ async def test_key_from_initialization_options_is_sent_not_the_workspace_one(
     done = await editor.run("poe.explain", explain_argument(editor, uri, "EchoBot"))
     assert done["status"] == "done", done
     assert fake.requests[-1].headers["authorization"] == f"Bearer {INIT_KEY}"
+
+
+# -- bot names: one rule wherever a name enters ------------------------------------------
+
+BAD_WORKSPACE_BOTS = {
+    "bot": "ExplainBot/../FencedCodeBot",
+    "actions": {"explain": {"bot": "../ExplainBot?via=workspace#x"}},
+    "botParameters": {"../upload\nhere": {"thinking_budget": 99}},
+}
+
+
+async def test_a_bad_bot_name_in_workspace_settings_is_reported_once_and_never_requested(
+    make_editor: MakeEditor, fake: FakePoe
+) -> None:
+    editor = await make_editor(init_options={"bot": "EchoBot"}, workspace=BAD_WORKSPACE_BOTS)
+    uri = editor.open("shop.py", SOURCE)
+    argument = {"uri": uri, "range": editor.range_of(uri, "def total(prices):")}
+    for _ in range(2):
+        done = await editor.run("poe.explain", argument)
+        assert done["status"] == "done", done
+        assert done["bot"] == "EchoBot"
+        editor.client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings=None)
+        )
+    # The user's own bot was used, with no question and nothing else requested.
+    assert editor.message_requests == []
+    assert fake.paths == ["/EchoBot", "/EchoBot"]
+    reports = [m for m in editor.messages() if "not a bot name" in m]
+    assert len(reports) == 3, reports
+    assert all("\n" not in m and "ignored" in m for m in reports), reports
+    names = [b["name"] for b in await editor.command("poe.listBots", {})]
+    assert names == ["EchoBot"]
+
+
+@pytest.mark.parametrize("bot", ["../ExplainBot", "EchoBot?x=1", "EchoBot#x", "EchoBot\n"])
+async def test_the_poe_client_never_requests_a_name_that_breaks_the_rule(
+    fake: FakePoe, bot: str
+) -> None:
+    client = PoeClient(TEST_KEY, fake.base_url)
+    try:
+        with pytest.raises(PoeError) as caught:
+            async for _ in client.stream(bot, "hello"):
+                pass
+        ok, said = await client.probe(bot)
+    finally:
+        await client.aclose()
+    assert caught.value.kind is ErrorKind.BAD_BOT_NAME
+    assert "\n" not in caught.value.message
+    assert not ok and "not a Poe bot name" in said
+    assert fake.paths == []
+
+
+# -- prompt templates are bounded ----------------------------------------------------------
+
+
+async def test_a_workspace_template_repeating_context_is_reported_and_the_built_in_one_used(
+    make_editor: MakeEditor, fake: FakePoe
+) -> None:
+    editor = await make_editor(
+        init_options={"bot": "EchoBot"},
+        workspace={"actions": {"ask": {"prompt": "{context}" * 400}}},
+    )
+    big = "value = compute(value, 42)  # one line of a large file\n" * 10_000
+    uri = editor.open("big.py", big)
+    done = await editor.run(
+        "poe.ask", {"uri": uri, "prompt": "What does it do?", "output": "explain"}
+    )
+    assert done["status"] == "done", done
+    prompt = fake.requests[-1].prompt
+    assert prompt.startswith("You are assisting a programmer")
+    assert len(prompt) <= 24000
+    (report,) = [m for m in editor.messages() if "prompt template" in m]
+    assert "poe.actions.ask.prompt uses {context} 400 times" in report
+    assert "built-in prompt" in report
 
 
 # -- the key never leaks -----------------------------------------------------------------
@@ -400,7 +478,8 @@ async def test_stdout_carries_only_lsp_frames_while_bots_fail(
             {
                 "processId": os.getpid(),
                 "rootUri": "file:///workspace",
-                "capabilities": {},
+                # A client that renders poe/*: it is told each job's end in poe/done.
+                "capabilities": {"experimental": {"poe": {"stream": True}}},
                 "initializationOptions": {"allowedBots": [*failing, "EchoBot"]},
             },
         )
@@ -443,7 +522,7 @@ async def test_stdout_carries_only_lsp_frames_while_bots_fail(
     messages, consumed = parse_frames(data)
     assert consumed == len(data), f"stray bytes on stdout: {data[consumed : consumed + 200]!r}"
     assert len(messages) == len(session.messages)
-    assert any(m.get("method") == "window/showMessage" for m in messages)
+    assert sum(m.get("method") == "poe/done" for m in messages) == len(failing) + 1
     assert TEST_KEY.encode() not in data
 
 

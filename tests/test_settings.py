@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Any
 
+import pytest
+from lsprotocol import types
+
 from poe_lsp.core.actions import ACTIONS
+from poe_lsp.core.botnames import is_bot_name
 from poe_lsp.core.endpoints import DEFAULT_BASE_URL, DEFAULT_UPLOAD_URL, PROJECT_URL
 from poe_lsp.core.settings import (
     Secrets,
@@ -14,6 +19,9 @@ from poe_lsp.core.settings import (
     bot_list,
     bots_named_by_user,
 )
+
+from conftest import MakeEditor
+from fakepoe import FakePoe
 
 
 class Reports(list[str]):
@@ -44,7 +52,7 @@ def test_defaults_equal_the_contract_table() -> None:
     assert settings.lines_before == 40
     assert settings.lines_after == 20
     assert settings.max_chars == 24000
-    assert settings.edits_mode == "stream"
+    assert settings.edits_mode == "review"
     assert settings.app_title == "poe-lsp"
     assert settings.app_referer == PROJECT_URL
     assert settings == Settings()
@@ -146,6 +154,20 @@ def test_each_kind_of_wrong_value_falls_back_to_its_default() -> None:
     assert all("\n" not in report for report in reports)
 
 
+def test_the_retired_confirm_mode_is_read_as_review_without_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings_reader, reports = reader()
+    with caplog.at_level(logging.INFO, logger="poe_lsp.core.settings"):
+        first = settings_reader.read({"edits": {"mode": "confirm"}}, None)
+        second = settings_reader.read(None, {"edits.mode": "confirm"})
+    assert first.edits_mode == second.edits_mode == "review"
+    assert reports == []
+    assert [r.getMessage() for r in caplog.records] == [
+        "setting poe.edits.mode 'confirm' is retired; read as 'review'"
+    ]
+
+
 def test_unknown_keys_are_ignored_without_a_report() -> None:
     settings_reader, reports = reader()
     settings = settings_reader.read(
@@ -245,3 +267,140 @@ def test_bot_list_names_per_action_allowed_and_parameterised_bots() -> None:
         {"name": "Zeta", "actions": []},
         {"name": "Thinker", "actions": []},
     ]
+
+
+# -- bot names: one rule wherever a name enters ----------------------------------------
+
+REAL_NAMES = ["GPT-5", "Claude-Sonnet-4.5", "Gemini-2.5-Pro", "o3-mini", "Llama-3.1-405B", "a_b"]
+BAD_NAMES = [
+    "../ExplainBot",
+    "EchoBot/../ExplainBot",
+    "EchoBot?x=1",
+    "EchoBot#frag",
+    "GPT-5\n",
+    "GPT\n-5",
+    "with space",
+    "",
+    ".hidden",
+    "-flag",
+    "é-bot",
+    "x" * 65,
+]
+
+
+@pytest.mark.parametrize("name", REAL_NAMES)
+def test_real_poe_bot_names_keep_the_rule(name: str) -> None:
+    assert is_bot_name(name)
+    assert read({"bot": name}).bot == name
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_names_with_paths_queries_or_control_characters_break_the_rule(name: str) -> None:
+    assert not is_bot_name(name)
+
+
+def test_a_bad_workspace_bot_name_is_reported_once_and_the_users_own_stays() -> None:
+    settings_reader, reports = reader()
+    init = {"bot": "Mine", "actions": {"fix": {"bot": "Fixer"}}}
+    workspace = {
+        "bot": "../Mine?x=1",
+        "actions": {"fix": {"bot": "Fixer\nSecond line"}},
+        "botParameters": {"EchoBot#x": {"thinking_budget": 1}, "Good": {"a": 1}},
+    }
+    for _ in range(3):
+        settings = settings_reader.read(init, workspace)
+        assert settings.bot == "Mine"
+        assert settings.bot_for("fix") == "Fixer"
+        assert dict(settings.bot_parameters) == {"Good": {"a": 1}}
+    assert len(reports) == 3, reports
+    settings_named = ["poe.bot", "poe.actions.fix.bot", "poe.botParameters"]
+    for report, setting in zip(reports, settings_named, strict=True):
+        assert setting in report and "not a bot name" in report, report
+        assert "\n" not in report, report
+
+
+def test_a_bad_bot_name_in_the_users_own_settings_falls_back_to_the_default() -> None:
+    settings_reader, reports = reader()
+    settings = settings_reader.read({"bot": "a/b", "actions": {"ask": {"bot": "c?d"}}}, None)
+    secrets = settings_reader.read_secrets({"allowedBots": ["Fine", "../evil"]}, environ={})
+    assert settings.bot == "GPT-5"
+    assert settings.bot_for("ask") == "GPT-5"
+    assert secrets.allowed_bots == frozenset({"Fine"})
+    assert len(reports) == 3 and all("not a bot name" in r for r in reports), reports
+
+
+def test_bot_parameters_merge_bot_by_bot() -> None:
+    settings = read(
+        {"botParameters": {"Mine": {"thinking_budget": 512}, "Other": {"x": 1}}},
+        {"botParameters": {"Other": {"x": 2}, "Theirs": {"y": 3}}},
+    )
+    assert dict(settings.bot_parameters) == {
+        "Mine": {"thinking_budget": 512},
+        "Other": {"x": 2},
+        "Theirs": {"y": 3},
+    }
+
+
+# -- prompt templates are bounded ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("template", "words"),
+    [
+        pytest.param("x" * 8001, "8,001 characters", id="too-long"),
+        pytest.param("{context}" * 5, "{context} 5 times", id="one-placeholder-too-often"),
+        pytest.param(
+            "{language}{path}{before}{after}{instruction}" * 4,
+            "20 placeholders",
+            id="too-many-placeholders",
+        ),
+    ],
+)
+def test_an_oversized_template_is_reported_once_and_the_built_in_one_is_used(
+    template: str, words: str
+) -> None:
+    settings_reader, reports = reader()
+    for _ in range(2):
+        settings = settings_reader.read(None, {"actions": {"ask": {"prompt": template}}})
+        assert settings.template_for("ask") is None
+    (report,) = reports
+    assert "poe.actions.ask.prompt" in report and words in report, report
+    assert "built-in prompt" in report
+
+
+def test_a_template_within_the_bounds_is_kept() -> None:
+    unit = "{selection}{context}{before}{after}"
+    template = unit * 4 + "y" * (8000 - 4 * len(unit))
+    assert len(template) == 8000
+    assert read(None, {"actions.refactor.prompt": template}).template_for("refactor") == template
+
+
+async def test_a_wrongly_typed_workspace_setting_is_shown_once_and_its_default_used(
+    make_editor: MakeEditor, fake: FakePoe
+) -> None:
+    """End to end: the real server reads ``workspace/configuration`` from the editor."""
+    editor = await make_editor(
+        init_options={"bot": "EchoBot"}, workspace={"context": {"maxChars": "lots"}}
+    )
+    source = "import os\n\n\ndef here():\n    return os.getcwd()\n"
+    uri = editor.open("here.py", source)
+    selection = editor.range_of(uri, "    return os.getcwd()")
+    await editor.code_actions(uri, selection)  # answered once the settings are read
+
+    def complaints() -> list[types.ShowMessageParams]:
+        return [m for m in editor.client.messages if "context.maxChars" in m.message]
+
+    (shown,) = complaints()
+    assert shown.type == types.MessageType.Warning
+    assert "'lots'" in shown.message and "24000" in shown.message
+    assert "\n" not in shown.message
+    # Read again after didChangeConfiguration: the same problem is not shown twice.
+    editor.client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings=None)
+    )
+    await editor.code_actions(uri, selection)
+    assert len(complaints()) == 1
+    # The default budget is in force: the whole small file goes with the selection.
+    done = await editor.run("poe.explain", {"uri": uri, "range": selection})
+    assert done["status"] == "done", done
+    assert "import os" in fake.requests[-1].prompt

@@ -11,6 +11,7 @@
 (require 'eglot)
 (require 'json)
 (require 'cl-lib)
+(load (expand-file-name "poe-common.el" (file-name-directory load-file-name)) nil t)
 
 (setq eglot-confirm-server-initiated-edits nil) ; apply server edits without asking
 (setq make-backup-files nil)
@@ -35,6 +36,35 @@
 (cl-defmethod eglot-handle-notification (_server (_method (eql poe/stream)) &rest _params)
   nil)
 
+(defvar poe-test-hints nil "The `poe' diagnostics of the last publishDiagnostics.")
+
+(cl-defmethod eglot-handle-notification :after
+  (_server (_method (eql textDocument/publishDiagnostics)) &key diagnostics
+           &allow-other-keys)
+  (setq poe-test-hints
+        (cl-remove-if-not (lambda (d) (equal (plist-get d :source) "poe"))
+                          (append diagnostics nil))))
+
+(defun poe-test-wait-hints (count)
+  "Wait until the server shows COUNT pending review hunks as diagnostics."
+  (poe-test-wait (lambda () (= (length poe-test-hints) count))
+                 (format "%d poe diagnostics" count)))
+
+(defun poe-test-code-action (beg end title)
+  "Pick the code action between BEG and END whose title starts with TITLE,
+from `eglot-code-actions' menu as a user would; return the titles offered."
+  (let ((offered nil)
+        ;; As from the keyboard: eglot then asks with `completing-read'.
+        (last-nonmenu-event ?\r))
+    (cl-letf (((symbol-function 'completing-read)
+               (lambda (_prompt items &rest _)
+                 (setq offered (mapcar #'car items))
+                 (or (car (cl-find-if (lambda (item) (string-prefix-p title (car item)))
+                                      items))
+                     (error "No code action %S among %S" title offered)))))
+      (eglot-code-actions beg end nil t))
+    offered))
+
 (defun poe-test-idle ()
   "Do what eglot's idle timer does in an interactive Emacs.
 Batch Emacs never becomes idle, so eglot's didChange timer never fires."
@@ -45,14 +75,7 @@ Batch Emacs never becomes idle, so eglot's didChange timer never fires."
         (setq eglot--change-idle-timer nil)
         (eglot--signal-textDocument/didChange)))))
 
-(defun poe-test-wait (predicate what &optional seconds)
-  "Process events until PREDICATE holds; fail after SECONDS (15)."
-  (let ((deadline (+ (float-time) (or seconds 15))))
-    (while (not (funcall predicate))
-      (when (> (float-time) deadline)
-        (error "Timed out waiting for %s" what))
-      (accept-process-output nil 0.05)
-      (poe-test-idle))))
+(setq poe-test-tick #'poe-test-idle)
 
 (defun poe-test-open ()
   "Visit POE_TEST_FILE and connect eglot with the README's server entry."
@@ -71,19 +94,21 @@ Batch Emacs never becomes idle, so eglot's didChange timer never fires."
       (forward-line (1+ (- last-line first-line)))
       (cons beg (point)))))
 
-(defun poe-test-wait-done (count)
-  "Wait for the COUNTth `poe/done' and return it."
-  (poe-test-wait (lambda () (>= (length poe-test-done) count)) "poe/done")
-  (car poe-test-done))
+(defun poe-test-status ()
+  "The server's `poe/status' counts, as a plist."
+  (jsonrpc-request (eglot-current-server) :poe/status nil))
+
+(defun poe-test-wait-idle ()
+  "Wait until the server runs no job: eglot gets no `poe/done' (it did not
+ask for `poe/*'), nor progress (eglot 1.9 declares none)."
+  (poe-test-wait (lambda () (zerop (plist-get (poe-test-status) :runningJobs)))
+                 "the job to end")
+  (poe-test-status))
 
 (defun poe-test-write (alist)
   "Write ALIST as JSON to POE_TEST_RESULT."
   (with-temp-file (getenv "POE_TEST_RESULT")
     (insert (json-encode alist))))
-
-(defun poe-test-messages ()
-  "The text of the *Messages* buffer."
-  (with-current-buffer (messages-buffer) (buffer-string)))
 
 (provide 'poe-test)
 ;;; poe-test.el ends here

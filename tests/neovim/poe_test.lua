@@ -10,6 +10,7 @@ local T = {}
 T.events = {
   stream = {}, ---@type table[]
   done = {}, ---@type table[]
+  proposal = {}, ---@type table[]
   notify = {}, ---@type { msg: string, level: integer }[]
   progress = {}, ---@type table[]
   attached = 0,
@@ -52,13 +53,15 @@ function T.setup(opts)
       table.insert(T.events.stream, args.data)
     end,
   })
-  vim.api.nvim_create_autocmd('User', {
-    group = group,
-    pattern = 'PoeDone',
-    callback = function(args)
-      table.insert(T.events.done, args.data)
-    end,
-  })
+  for pattern, events in pairs({ PoeDone = T.events.done, PoeProposal = T.events.proposal }) do
+    vim.api.nvim_create_autocmd('User', {
+      group = group,
+      pattern = pattern,
+      callback = function(args)
+        table.insert(events, args.data)
+      end,
+    })
+  end
   vim.api.nvim_create_autocmd('LspAttach', {
     group = group,
     callback = function()
@@ -146,17 +149,19 @@ function T.wait_notify(n, settle)
 end
 
 --- What the explanation window shows.
----@return { text: string, filetype: string, wrap: boolean, cursor: integer[], lines: integer, title: string? }?
+---@return { text: string, filetype: string, wrap: boolean, cursor: integer[], lines: integer, title: string?, footer: string? }?
 function T.float()
   local win, buf = require('poe.float').current()
   if not win or not buf then
     return nil
   end
   local cfg = vim.api.nvim_win_get_config(win)
-  local title = cfg.title
-  if type(title) == 'table' then
-    title = vim
-      .iter(title)
+  local function text_of(chunks)
+    if type(chunks) ~= 'table' then
+      return chunks
+    end
+    return vim
+      .iter(chunks)
       :map(function(chunk)
         return chunk[1]
       end)
@@ -169,8 +174,78 @@ function T.float()
     cursor = vim.api.nvim_win_get_cursor(win),
     lines = vim.api.nvim_buf_line_count(buf),
     relative = cfg.relative,
-    title = title,
+    title = text_of(cfg.title),
+    footer = text_of(cfg.footer),
   }
+end
+
+--- The screen as the user sees it after a redraw (floats included), one
+--- string per row, and the highlight attribute of every cell.
+---@return string[] rows, integer[][] attrs
+function T.screen()
+  vim.cmd('redraw')
+  local rows, attrs = {}, {}
+  for row = 1, vim.o.lines do
+    local chars, row_attrs = {}, {}
+    for col = 1, vim.o.columns do
+      table.insert(chars, vim.fn.screenstring(row, col))
+      table.insert(row_attrs, vim.fn.screenattr(row, col))
+    end
+    table.insert(rows, table.concat(chars))
+    table.insert(attrs, row_attrs)
+  end
+  return rows, attrs
+end
+
+--- The inline diff drawn in the current buffer, top to bottom: each
+--- replaced span (1-based lines `first`..`last`, its highlight group) and
+--- each block of virtual lines (the line it is attached to, above or below
+--- it, the text and highlight of every line).
+---@return table[]
+function T.inline()
+  local ns = require('poe.inline').ns
+  local found = {}
+  for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(0, ns, 0, -1, { details = true })) do
+    local row, details = mark[2], mark[4]
+    if details.hl_group then
+      table.insert(found, {
+        removed = { row + 1, details.end_row },
+        hl = details.hl_group,
+        eol = details.hl_eol == true,
+      })
+    end
+    if details.virt_lines then
+      table.insert(found, {
+        added = vim.tbl_map(function(chunks)
+          return chunks[1][1]
+        end, details.virt_lines),
+        hl = vim.tbl_map(function(chunks)
+          return chunks[1][2]
+        end, details.virt_lines),
+        at = row + 1,
+        above = details.virt_lines_above == true,
+      })
+    end
+  end
+  -- By line; at one line, what is removed before what is added.
+  table.sort(found, function(a, b)
+    local la, lb = a.removed and a.removed[1] or a.at, b.removed and b.removed[1] or b.at
+    if la ~= lb then
+      return la < lb
+    end
+    return a.removed ~= nil and b.removed == nil
+  end)
+  return found
+end
+
+--- Wait until the current buffer has `n` pending proposed hunks.
+---@param n integer
+---@return table[] require('poe').proposals()
+function T.wait_hunks(n)
+  T.wait(15000, function()
+    return #require('poe').proposals() == n
+  end, ('%d proposed hunk(s)'):format(n))
+  return require('poe').proposals()
 end
 
 --- The current buffer's text.

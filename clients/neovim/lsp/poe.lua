@@ -10,8 +10,10 @@ return {
   cmd = { 'poe-lsp', '--log-file', vim.fn.stdpath('log') .. '/poe-lsp.log' },
   root_markers = { '.git', '.hg', '.jj', 'pyproject.toml', 'package.json', 'Cargo.toml', 'go.mod' },
   capabilities = {
-    -- The plugin renders `poe/stream` itself (a floating window), so the
-    -- server does not repeat finished explanations with window/showMessage.
+    -- The plugin renders `poe/stream` and `poe/done` itself (a floating window,
+    -- a notification for a failure) and review proposals (`poe/proposal`, an
+    -- inline diff): the server then sends those, and does not repeat
+    -- explanations or failures with window/showMessage.
     experimental = { poe = { stream = true } },
     -- Neovim applies versioned `documentChanges` (and the plugin refuses a
     -- stale one instead of skipping it silently).
@@ -25,6 +27,9 @@ return {
     end,
     ['poe/done'] = function(err, params, ctx)
       return require('poe.jobs').on_done(err, params, ctx)
+    end,
+    ['poe/proposal'] = function(err, params, ctx)
+      return require('poe.review').on_proposal(err, params, ctx)
     end,
     ['workspace/applyEdit'] = function(err, params, ctx)
       return require('poe.edits').apply(err, params, ctx)

@@ -10,7 +10,7 @@ end, {
   nargs = '*',
   range = true,
   bang = true,
-  desc = 'Poe: explain, refactor, document, fix, ask, bot, cancel, log, last, close',
+  desc = 'Poe: explain, refactor, document, fix, ask, accept, reject, bot, cancel, log, last, close',
   complete = function(arglead, cmdline, _)
     return require('poe.commands').complete(arglead, cmdline)
   end,
@@ -43,3 +43,22 @@ vim.keymap.set(
   { desc = 'Poe: Reopen the last explanation' }
 )
 vim.keymap.set('n', '<Plug>(poe-bot)', '<Cmd>Poe bot<CR>', { desc = 'Poe: Choose the bot' })
+
+-- Review proposals: the hunk under the cursor, or every hunk of the buffer.
+vim.keymap.set('n', '<Plug>(poe-accept)', '<Cmd>Poe accept<CR>', {
+  desc = 'Poe: Accept the proposed change under the cursor',
+})
+vim.keymap.set('n', '<Plug>(poe-reject)', '<Cmd>Poe reject<CR>', {
+  desc = 'Poe: Reject the proposed change under the cursor',
+})
+vim.keymap.set('n', '<Plug>(poe-accept-all)', '<Cmd>Poe! accept<CR>', {
+  desc = 'Poe: Accept every proposed change of the buffer',
+})
+vim.keymap.set('n', '<Plug>(poe-reject-all)', '<Cmd>Poe! reject<CR>', {
+  desc = 'Poe: Reject every proposed change of the buffer',
+})
+for lhs, direction in pairs({ ['<Plug>(poe-next-hunk)'] = 1, ['<Plug>(poe-prev-hunk)'] = -1 }) do
+  vim.keymap.set({ 'n', 'x' }, lhs, function()
+    require('poe').jump(direction, vim.v.count1)
+  end, { desc = direction == 1 and 'Poe: Next proposed change' or 'Poe: Previous proposed change' })
+end

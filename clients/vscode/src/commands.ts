@@ -2,14 +2,17 @@
 import * as vscode from "vscode";
 import { ExecuteCommandRequest } from "vscode-languageclient/node";
 
+import {
+  acceptedBot,
+  BOT_NAME_RULE,
+  type BotPickItem,
+  botPickItems,
+  isBotName,
+  type ListedBot,
+} from "./core/bots";
 import type { JobTracker } from "./core/jobs";
 import type { StreamPanel } from "./panel";
 import { API_KEY_SECRET, type ErrorReporter, type ServerManager } from "./server";
-
-interface BotInfo {
-  name: string;
-  actions: string[];
-}
 
 export class Commands {
   constructor(
@@ -210,40 +213,12 @@ export class Commands {
   }
 
   async chooseBot(arg?: { bot?: string }): Promise<string | undefined> {
-    let bot = arg?.bot;
-    if (bot === undefined) {
-      const listed = this.server.running
-        ? ((await this.send<BotInfo[]>("poe.listBots", {})) ?? [])
-        : [];
-      const current = vscode.workspace.getConfiguration("poe").get<string>("bot");
-      const other = "$(edit) Another bot…";
-      const items: vscode.QuickPickItem[] = [
-        ...listed.map((b) => ({
-          label: b.name,
-          description: b.name === current ? "default" : undefined,
-          detail: b.actions.length > 0 ? `used for ${b.actions.join(", ")}` : "allowed",
-        })),
-        { label: other, detail: "Type the name of any Poe bot (as in poe.com/BotName)" },
-      ];
-      const pick = await vscode.window.showQuickPick(items, {
-        title: "Poe: Choose Bot",
-        placeHolder: `The default bot (now ${current ?? "GPT-5"})`,
-      });
-      if (pick === undefined) {
-        return undefined;
-      }
-      bot =
-        pick.label === other
-          ? await vscode.window.showInputBox({
-              title: "Poe: Choose Bot",
-              prompt: "The bot's name on Poe",
-              placeHolder: "e.g. Claude-Sonnet-4.5",
-              validateInput: (v) =>
-                /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(v) ? undefined : "Letters, digits, '.', '-', '_'",
-            })
-          : pick.label;
-    }
+    const bot = arg?.bot ?? (await this.pickBot());
     if (!bot) {
+      return undefined;
+    }
+    if (!isBotName(bot)) {
+      void this.reportError(`"${bot}" is not a bot name. ${BOT_NAME_RULE}`);
       return undefined;
     }
     // User settings: a bot the user chose needs no further consent (contract §6).
@@ -251,6 +226,36 @@ export class Commands {
       .getConfiguration("poe")
       .update("bot", bot, vscode.ConfigurationTarget.Global);
     return bot;
+  }
+
+  /** A quick pick of the listed bots in which a typed name is a choice too. */
+  private async pickBot(): Promise<string | undefined> {
+    const listed = this.server.running
+      ? ((await this.send<ListedBot[]>("poe.listBots", {})) ?? [])
+      : [];
+    const current = vscode.workspace.getConfiguration("poe").get<string>("bot");
+    const pick = vscode.window.createQuickPick<BotPickItem & vscode.QuickPickItem>();
+    pick.title = "Poe: Choose Bot";
+    pick.placeholder = `Pick or type a bot's name (the default is now ${current ?? "GPT-5"})`;
+    pick.items = botPickItems(listed, current, "");
+    return new Promise<string | undefined>((resolve) => {
+      pick.onDidChangeValue((typed) => {
+        pick.items = botPickItems(listed, current, typed);
+      });
+      pick.onDidAccept(() => {
+        const bot = acceptedBot(pick.activeItems[0], pick.value);
+        // An item that only says why the text is not a name keeps the pick open.
+        if (bot !== undefined) {
+          resolve(bot);
+          pick.hide();
+        }
+      });
+      pick.onDidHide(() => {
+        resolve(undefined);
+        pick.dispose();
+      });
+      pick.show();
+    });
   }
 
   async cancel(jobId?: string): Promise<void> {

@@ -8,6 +8,8 @@ import { panelPage, panelTitle, panelUpdate } from "./core/render";
 export class StreamPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private jobId: string | undefined;
+  /** A job shown before the server reported anything about it. */
+  private waitingFor: string | undefined;
   private readonly subscription: { dispose(): void };
 
   constructor(
@@ -19,7 +21,9 @@ export class StreamPanel implements vscode.Disposable {
         return;
       }
       // A new explanation takes the panel; updates to the shown one refresh it.
-      if (job.jobId !== this.jobId && job.status === "running") {
+      if (job.jobId === this.waitingFor) {
+        this.show(job.jobId);
+      } else if (job.jobId !== this.jobId && job.status === "running") {
         this.show(job.jobId);
       } else if (job.jobId === this.jobId) {
         this.update(job);
@@ -31,6 +35,9 @@ export class StreamPanel implements vscode.Disposable {
   show(jobId: string): void {
     const job = this.jobs.get(jobId);
     this.jobId = jobId;
+    // The command's answer can arrive before the job's first `poe/stream`:
+    // the panel opens when the job is first heard of.
+    this.waitingFor = job === undefined ? jobId : undefined;
     if (job === undefined) {
       return;
     }

@@ -5,27 +5,34 @@
 import * as vscode from "vscode";
 import {
   ApplyWorkspaceEditRequest,
-  type ApplyWorkspaceEditParams,
-  type ApplyWorkspaceEditResult,
   type ClientCapabilities,
   type FeatureState,
   LanguageClient,
   type LanguageClientOptions,
-  type ServerOptions,
   type StaticFeature,
 } from "vscode-languageclient/node";
 
 import { Debouncer } from "./core/debounce";
-import type { DoneParams, JobTracker, StreamParams } from "./core/jobs";
+import { type DoneParams, doneNotice, type JobTracker, type StreamParams } from "./core/jobs";
 import {
   ACTIONS,
   type Action,
+  COST_SETTINGS,
+  type CostSetting,
   initializationOptions,
   needsRestart,
+  userOptionsChanged,
   workspaceSection,
 } from "./core/options";
+import type { ProposalParams, ProposalStore } from "./core/proposals";
 import { SentVersions } from "./core/sentVersions";
-import { nodeHost, resolveServerCommand } from "./core/serverCommand";
+import {
+  nodeHost,
+  resolveServerCommand,
+  type ServerCommand,
+  serverProcess,
+} from "./core/serverCommand";
+import { EditApplier } from "./edits";
 
 export const API_KEY_SECRET = "poe.apiKey";
 const RESTART_DELAY_MS = 750;
@@ -54,16 +61,23 @@ export class ServerManager implements vscode.Disposable {
   private queue: Promise<void> = Promise.resolve();
   private readonly readyListeners = new Set<() => void>();
   private readonly sent = new SentVersions();
+  /** The `initializationOptions` the running server got. */
+  private startedWith: Record<string, unknown> | undefined;
+  private readonly edits = new EditApplier(this.sent);
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
     private readonly jobs: JobTracker,
+    private readonly proposals: ProposalStore,
     private readonly reportError: ErrorReporter,
   ) {
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((event) => {
-        if (needsRestart((key) => event.affectsConfiguration(key))) {
+        const affects = (key: string): boolean => event.affectsConfiguration(key);
+        // A user's own cost setting is an initialization option: a new value needs a
+        // restart. A workspace's value of the same key reaches the server without one.
+        if (needsRestart(affects) || userOptionsChanged(this.startedWith, this.userOptions())) {
           this.log.info("a start-up setting changed; restarting the server shortly");
           this.restarter.trigger();
         }
@@ -108,44 +122,70 @@ export class ServerManager implements vscode.Disposable {
     return this.queue;
   }
 
+  /** Find the server, start it with the user's settings and key, hand it to the listeners. */
   private async doStart(): Promise<void> {
-    const config = vscode.workspace.getConfiguration("poe");
-    const resolution = resolveServerCommand(config.get("server.command"), nodeHost());
-    if (!resolution.ok) {
-      this.lastStartError = resolution.message;
-      this.log.error(resolution.message);
-      void this.reportError(resolution.message, "Open Setting", "Show Log").then((choice) => {
-        if (choice === "Open Setting") {
-          void vscode.commands.executeCommand("workbench.action.openSettings", "poe.server.command");
-        } else if (choice === "Show Log") {
-          this.log.show();
-        }
-      });
+    const server = this.findServer();
+    if (server === undefined) {
       return;
+    }
+    const key = await this.context.secrets.get(API_KEY_SECRET);
+    const spawn = serverProcess(server, process.env, key);
+    if (!spawn.hasKey) {
+      this.log.warn("no API key: use 'Poe: Set API Key' or set POE_API_KEY");
+    }
+    // What this start sends: a later change to these user values restarts the server.
+    this.startedWith = this.userOptions();
+    const client = new LanguageClient("poe", "Poe", spawn.process, this.clientOptions());
+    client.registerFeature(new PoeStreamFeature());
+    const uri = (raw: string): string => client.protocol2CodeConverter.asUri(raw).toString();
+    client.onNotification("poe/stream", (params: StreamParams) =>
+      this.jobs.stream({ ...params, uri: uri(params.uri) }),
+    );
+    client.onNotification("poe/done", (params: DoneParams) => {
+      const done = { ...params, uri: uri(params.uri) };
+      // The job's last edit has been applied: its undo step is complete.
+      this.edits.groups.close(done.uri);
+      this.jobs.done(done);
+      if (done.proposal !== undefined) {
+        this.proposals.set({ ...done, hunks: done.proposal.hunks });
+      }
+      // One failure channel: the server sends this client no message for it.
+      const notice = doneNotice(done);
+      if (notice?.level === "error") {
+        void this.reportError(notice.message);
+      } else if (notice) {
+        void vscode.window.showInformationMessage(`Poe: ${notice.message}`);
+      }
+    });
+    client.onNotification("poe/proposal", (params: ProposalParams) =>
+      this.proposals.set({ ...params, uri: uri(params.uri) }),
+    );
+    this.client = client;
+    await this.startClient(client, server.command);
+  }
+
+  /**
+   * The command that starts poe-lsp: the user's `poe.server.command`, else
+   * `poe-lsp` on PATH; undefined after saying why there is none.
+   */
+  private findServer(): ServerCommand | undefined {
+    const setting = vscode.workspace.getConfiguration("poe").get("server.command");
+    const resolution = resolveServerCommand(setting, nodeHost());
+    if (!resolution.ok) {
+      this.startFailed(resolution.message, "Open Setting");
+      return undefined;
     }
     const { command, args } = resolution.server;
     this.log.info(`starting ${[command, ...args].join(" ")} (from ${resolution.source})`);
+    return resolution.server;
+  }
 
-    // The key goes into the server's environment, never into settings or the
-    // initialize request (which the client's trace would log).
-    const env: Record<string, string | undefined> = { ...process.env };
-    const key = await this.context.secrets.get(API_KEY_SECRET);
-    if (key) {
-      env.POE_API_KEY = key;
-    } else if (!env.POE_API_KEY) {
-      this.log.warn("no API key: use 'Poe: Set API Key' or set POE_API_KEY");
-    }
-
-    const serverOptions: ServerOptions = {
-      command,
-      args,
-      // No `transport`: stdio is the default, and TransportKind.stdio would add `--stdio`.
-      options: { env },
-    };
-    const clientOptions: LanguageClientOptions = {
+  /** What the language client sends and how it answers the server's questions. */
+  private clientOptions(): LanguageClientOptions {
+    return {
       documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
       outputChannel: this.log,
-      initializationOptions: this.userOptions(),
+      initializationOptions: this.startedWith,
       synchronize: { configurationSection: "poe" },
       middleware: {
         didOpen: async (document, next) => {
@@ -169,65 +209,40 @@ export class ServerManager implements vscode.Disposable {
         },
       },
     };
-    const client = new LanguageClient("poe", "Poe", serverOptions, clientOptions);
-    client.registerFeature(new PoeStreamFeature());
-    client.onNotification("poe/stream", (params: StreamParams) => this.jobs.stream(params));
-    client.onNotification("poe/done", (params: DoneParams) => this.jobs.done(params));
-    this.client = client;
+  }
+
+  /** Start the client; once it runs, edits go through `applyEdit` and listeners hear of it. */
+  private async startClient(client: LanguageClient, command: string): Promise<void> {
     try {
       await client.start();
-      client.onRequest(ApplyWorkspaceEditRequest.type, (params) => this.applyEdit(client, params));
+      client.onRequest(ApplyWorkspaceEditRequest.type, (params) => this.edits.apply(client, params));
       this.lastStartError = undefined;
       for (const listener of this.readyListeners) {
         listener();
       }
     } catch (error) {
-      const message = `The poe-lsp language server did not start (${command}): ${String(error)}`;
-      this.lastStartError = message;
-      this.log.error(message);
-      void this.reportError(message, "Show Log").then((choice) => {
-        if (choice === "Show Log") {
-          this.log.show();
-        }
-      });
+      this.startFailed(`The poe-lsp language server did not start (${command}): ${String(error)}`);
     }
   }
 
-  /**
-   * `workspace/applyEdit`, answered only after the `didChange` it caused has
-   * been sent (see core/sentVersions.ts), with the same version check as the
-   * library's own handler.
-   */
-  private async applyEdit(
-    client: LanguageClient,
-    params: ApplyWorkspaceEditParams,
-  ): Promise<ApplyWorkspaceEditResult> {
-    const edit = await client.protocol2CodeConverter.asWorkspaceEdit(params.edit);
-    const open = new Map(vscode.workspace.textDocuments.map((d) => [d.uri.toString(), d]));
-    for (const change of params.edit.documentChanges ?? []) {
-      if ("textDocument" in change && typeof change.textDocument.version === "number") {
-        const doc = open.get(client.protocol2CodeConverter.asUri(change.textDocument.uri).toString());
-        if (doc !== undefined && doc.version !== change.textDocument.version) {
-          return { applied: false, failureReason: "the document has changed since the edit was computed" };
-        }
+  /** Remember, log and show why the server is not running, with its buttons. */
+  private startFailed(message: string, ...buttons: "Open Setting"[]): void {
+    this.lastStartError = message;
+    this.log.error(message);
+    void this.reportError(message, ...buttons, "Show Log").then((choice) => {
+      if (choice === "Open Setting") {
+        void vscode.commands.executeCommand("workbench.action.openSettings", "poe.server.command");
+      } else if (choice === "Show Log") {
+        this.log.show();
       }
-    }
-    const applied = await vscode.workspace.applyEdit(edit);
-    if (applied) {
-      await Promise.all(
-        edit.entries().map(([uri]) => {
-          const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-          return doc ? this.sent.waitFor(uri.toString(), doc.version, 2000) : undefined;
-        }),
-      );
-    }
-    return { applied };
+    });
   }
 
   private async doStop(): Promise<void> {
     const client = this.client;
     this.client = undefined;
     this.jobs.abandonRunning();
+    this.proposals.clear();
     if (client === undefined) {
       return;
     }
@@ -249,6 +264,10 @@ export class ServerManager implements vscode.Disposable {
     for (const action of ACTIONS) {
       actionBots[action] = user(`actions.${action}.bot`);
     }
+    const costs: Partial<Record<CostSetting, unknown>> = {};
+    for (const key of COST_SETTINGS) {
+      costs[key] = user(key);
+    }
     return initializationOptions({
       bot: user("bot"),
       actionBots,
@@ -257,6 +276,7 @@ export class ServerManager implements vscode.Disposable {
       uploadUrl: user("uploadUrl"),
       transport: user("transport"),
       openaiBaseUrl: user("openaiBaseUrl"),
+      costs,
     });
   }
 

@@ -9,6 +9,9 @@ refactor is shown at the end as a unified diff.
 
 Without ``POE_API_KEY`` it serves the built-in demo bot (:mod:`poe_lsp.cli.demo_bot`)
 on 127.0.0.1 and points the server at it, so nothing leaves the machine.
+
+Why one module of this length: the demo is a small scripted editor (it
+applies edits and echoes them) plus its printed report, read top to bottom.
 """
 
 from __future__ import annotations
@@ -165,8 +168,10 @@ class DemoEditor:
                 client_info=types.ClientInfo(name="poe-lsp demo", version=__version__),
                 root_uri=self.root.as_uri(),
                 workspace_folders=[types.WorkspaceFolder(uri=self.root.as_uri(), name="demo")],
-                # The user's own settings: the bot named here needs no consent.
-                initialization_options={"bot": bot},
+                # The user's own settings: the bot named here needs no consent.  The
+                # demo shows edits as they stream in, so it asks for edits.mode
+                # "stream" rather than the default review (a proposal to accept).
+                initialization_options={"bot": bot, "edits": {"mode": "stream"}},
             )
         )
         self.client.initialized(types.InitializedParams())

@@ -33,9 +33,20 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve on stdio (the default; accepted because many clients pass it)",
     )
-    parser.add_argument("--tcp", action="store_true", help="serve on TCP instead of stdio")
+    parser.add_argument(
+        "--tcp",
+        action="store_true",
+        help="serve one client on TCP instead of stdio; it must send the token as "
+        "initializationOptions.tcpToken",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="TCP host (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")
+    parser.add_argument(
+        "--token-file",
+        metavar="PATH",
+        help="TCP: read the token from this file (yours, mode 600); otherwise from "
+        "POE_LSP_TCP_TOKEN, otherwise a new one is written to a file named on stderr",
+    )
     parser.add_argument("--log-file", help="write the log to this file")
     parser.add_argument(
         "--log-level",
@@ -165,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.tcp:
         from poe_lsp.lsp import serve_tcp
 
-        serve_tcp(args.host, args.port)
+        sys.exit(serve_tcp(args.host, args.port, args.token_file, args.log_file))
     else:
         from poe_lsp.lsp import serve_stdio
 

@@ -15,12 +15,11 @@ Policy (README "Context sent with a selection"):
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from . import docs
-from .prompts import PromptInput, build_prompt, context_window
+from .prompts import PromptInput, build_prompt, context_window, rendered_size
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -131,11 +130,11 @@ def compose_prompt(
         )
         if rich is not None:
             whole = replace(inp, before=rich[0], after=rich[1])
-            prompt = build_prompt(whole, template, sys.maxsize)
-            if len(prompt) <= budget:
-                return Composed(prompt + suffix, False)
+            # Measured before it is built: only a prompt within budget is ever rendered.
+            if rendered_size(whole, template) <= budget:
+                return Composed(build_prompt(whole, template, budget) + suffix, False)
             trimmed = True
     prompt = build_prompt(inp, template, budget)
     if not trimmed:
-        trimmed = len(build_prompt(inp, template, sys.maxsize)) > len(prompt)
+        trimmed = rendered_size(inp, template) > len(prompt)
     return Composed(prompt + suffix, trimmed)

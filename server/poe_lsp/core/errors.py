@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import enum
 
+from .botnames import BOT_NAME_RULE
+
 
 class ErrorKind(enum.Enum):
     """What went wrong, independently of how it is reported."""
@@ -27,7 +29,17 @@ class ErrorKind(enum.Enum):
     NOT_ALLOWED = "not_allowed"
     CONFLICT = "conflict"
     EDIT_REJECTED = "edit_rejected"
+    EDIT_UNANSWERED = "edit_unanswered"
     UPLOAD_FAILED = "upload_failed"
+    OVER_YOUR_LIMITS = "over_your_limits"
+    BAD_BOT_NAME = "bad_bot_name"
+
+
+def setting_name(key: str) -> str:
+    """A setting as every client's user can find it: the server's own key
+    (what Neovim's ``init_options``/``settings.poe`` and any LSP client's
+    initialization options use) and, in brackets, VS Code's ``poe.`` name."""
+    return f"the {key} setting (VS Code: poe.{key})"
 
 
 def _sentence(kind: ErrorKind, bot: str, detail: str) -> str:
@@ -45,8 +57,9 @@ def _sentence(kind: ErrorKind, bot: str, detail: str) -> str:
             )
         case ErrorKind.UNKNOWN_BOT:
             return (
-                f"Poe has no bot named '{bot}'. Check the spelling of poe.bot or the "
-                "action's bot setting, or pick another with the bot list."
+                f"Poe has no bot named '{bot}'. Check its spelling in the bot setting, the "
+                "action's bot setting or the bot you chose (VS Code: Poe: Choose Bot; "
+                "Neovim: :Poe bot), or choose another bot."
             )
         case ErrorKind.OUT_OF_POINTS:
             return (
@@ -65,7 +78,7 @@ def _sentence(kind: ErrorKind, bot: str, detail: str) -> str:
         case ErrorKind.PROMPT_TOO_LONG:
             return (
                 f"{bot} refused the prompt as too long{detail_part}. Select less code "
-                "or lower poe.context.maxChars."
+                f"or lower {setting_name('context.maxChars')}."
             )
         case ErrorKind.BOT_FAILED:
             return f"{bot} failed to answer{detail_part}. Try again, or choose another bot."
@@ -76,14 +89,15 @@ def _sentence(kind: ErrorKind, bot: str, detail: str) -> str:
             )
         case ErrorKind.ANSWER_TOO_LONG:
             return (
-                f"{bot}'s answer exceeded poe.answer.maxChars{detail_part}, so the job "
+                f"{bot}'s answer was longer than the limit{detail_part}, so the job "
                 "stopped reading it and wrote nothing. Select less code, or raise "
-                "poe.answer.maxChars."
+                f"{setting_name('answer.maxChars')}."
             )
         case ErrorKind.NOT_ALLOWED:
             return (
-                f"The bot '{bot}' was not allowed, so nothing was sent. Add it to "
-                "allowedBots in your user settings to use it without being asked."
+                f"The bot '{bot}' was not allowed, so nothing was sent. Add it to the "
+                "allowedBots setting in your own settings (VS Code: user settings; "
+                "Neovim: init_options) to use it without being asked."
             )
         case ErrorKind.CONFLICT:
             return (
@@ -95,11 +109,30 @@ def _sentence(kind: ErrorKind, bot: str, detail: str) -> str:
                 f"The editor did not apply the edit{detail_part}. The document was "
                 "left as it was; run the job again."
             )
+        case ErrorKind.EDIT_UNANSWERED:
+            return (
+                f"The editor did not answer an edit request{detail_part}, so the job "
+                "stopped writing and left the document as the editor shows it. Check "
+                "the selection, then run the job again (or raise "
+                f"{setting_name('timeouts.applyEditSeconds')})."
+            )
         case ErrorKind.UPLOAD_FAILED:
             return (
                 f"Uploading the attachment to Poe failed{detail_part}. Check the upload "
                 "endpoint (POE_LSP_UPLOAD_URL or uploadUrl) and try again, or set "
-                'poe.context.attachFile to "whenTrimmed" or "never".'
+                f'{setting_name("context.attachFile")} to "whenTrimmed" or "never".'
+            )
+
+        case ErrorKind.OVER_YOUR_LIMITS:
+            return (
+                "The workspace's larger context.maxChars was not allowed, and within "
+                f"your own the selection does not fit{detail_part}. Select less, or raise "
+                f"{setting_name('context.maxChars')} in your own settings."
+            )
+        case ErrorKind.BAD_BOT_NAME:
+            return (
+                f"{bot} is not a Poe bot name, so nothing was sent. A bot name has "
+                f"{BOT_NAME_RULE} characters."
             )
 
 

@@ -181,35 +181,69 @@ def _common_indent(lines: list[str]) -> str | None:
     return common
 
 
+_LEADING_BLANK_LINES_RE = re.compile(r"(?:[ \t]*(?:\r\n|\r|\n))*")
+
+
+def _leading_blank_lines(text: str) -> str:
+    """The whitespace-only lines ``text`` starts with (their breaks included)."""
+    match = _LEADING_BLANK_LINES_RE.match(text)
+    return match.group(0) if match else ""
+
+
+def _surrounding_blanks(selection: str) -> tuple[str, str]:
+    """The selection's whitespace around its code: the blank lines before it, and
+    from the break that ends its last line of code on (blank lines after it, the
+    next line's indentation).  These are not the bot's to change."""
+    if not selection.strip():
+        return "", "\n" if selection.endswith(("\n", "\r")) else ""
+    leading = _leading_blank_lines(selection)
+    rest = selection[len(leading) :]
+    after_code = rest[len(rest.rstrip()) :]
+    breaks = [i for i in (after_code.find("\n"), after_code.find("\r")) if i >= 0]
+    trailing = after_code[min(breaks) :] if breaks else ""
+    return leading, trailing
+
+
 def fit_to_selection(code: str, selection: str, line_prefix: str, *, final: bool = True) -> str:
     """Adapt extracted ``code`` to replace ``selection``.
 
     ``line_prefix`` is the document text on the selection's first line before the
     selection.  Then:
 
-    * Line endings: ``\\r\\n`` if the selection uses them, ``\\n`` otherwise.
+    * Surrounding lines: the blank lines the selection starts with, and what
+      follows its last line of code (its line break, blank lines, the next
+      line's indentation), stay as they were; the code's own leading and
+      trailing blank lines go.  So replacing whole lines neither adds nor
+      removes a blank line at either end of the range.
+    * Line endings: ``\r\n`` if the selection uses them, ``\n`` otherwise.
     * Indentation: when the selection's lines (the first counted with
       ``line_prefix``) share an indentation I and the code's non-blank lines share
       none, every non-blank code line is indented by I, except that the first
       line only gets what ``line_prefix`` does not already give it (nothing when
       ``line_prefix`` is I, or is not blank).  When ``line_prefix`` is blank and the
       bot repeated it on an already indented first line, that copy is removed.
-    * Trailing newline (only when ``final``): exactly one if the selection ends with
-      a newline, none otherwise; whitespace-only code becomes "".
+    * The end (only when ``final``): the selection's trailing whitespace as said
+      above (so a selection ending with a newline ends with one again, one
+      without does not); whitespace-only code becomes "".
 
-    With ``final=False`` (streaming), the trailing-newline rule is not applied and a
+    With ``final=False`` (streaming), the end rule is not applied and a
     whitespace-only partial last line is held back, so the result for a prefix of
     the code is a prefix of the result for the whole code, as long as the code's
     first non-blank line is no more indented than its others.
     """
     eol = "\r\n" if "\r\n" in selection else "\n"
+    leading, trailing = _surrounding_blanks(selection)
     code = code.replace("\r\n", "\n").replace("\r", "\n")
+    code = code[len(_leading_blank_lines(code)) :]
     if not final:
         last_newline = code.rfind("\n")
         if not code[last_newline + 1 :].strip():
             code = code[: last_newline + 1]
     elif not code.strip():
         return ""
+    if leading:
+        # The code starts on a line of its own, below the selection's blank lines.
+        line_prefix = ""
 
     lines = code.split("\n")
     selection_lines = (line_prefix + selection).replace("\r\n", "\n").split("\n")
@@ -241,6 +275,5 @@ def fit_to_selection(code: str, selection: str, line_prefix: str, *, final: bool
         # Trailing whitespace-only lines go too, but not the last real line's own blanks.
         while "\n" in result and not result[result.rfind("\n") + 1 :].strip():
             result = result[: result.rfind("\n")]
-        if selection.endswith(("\n", "\r")):
-            result += "\n"
-    return result.replace("\n", eol) if eol != "\n" else result
+    result = result.replace("\n", eol) if eol != "\n" else result
+    return leading + result + (trailing if final else "")

@@ -14,6 +14,17 @@ selection there are no markers and the excerpt is just the file's text.
 The prompt never exceeds ``max_chars`` characters (code points).  The selection
 is never cut; whole context lines are dropped from the far ends first, keeping
 the lines nearest the selection on both sides.
+
+A template comes from settings a repository may write, and each placeholder
+repeats its value: sizes are therefore computed from the placeholder counts
+before any string is built (:func:`rendered_size`), so a template repeating
+``{context}`` cannot make the server build a prompt hundreds of times the
+file's size only to find it over budget.  :func:`template_problem` bounds what
+settings accept in the first place.
+
+Why one module of this length: the built-in templates are most of it, and
+the budget arithmetic that trims context must sit beside the rendering it
+sizes (a template is measured before it is built).
 """
 
 from __future__ import annotations
@@ -47,6 +58,13 @@ edit_output_hint = (
     "surrounding code."
 )
 """Appended by the caller (after a blank line) to an ``ask`` prompt whose output is an edit."""
+
+MAX_TEMPLATE_CHARS = 8000
+"""The longest prompt template settings accept."""
+MAX_USES_OF_ONE_PLACEHOLDER = 4
+"""How often one placeholder may appear in a template."""
+MAX_PLACEHOLDERS = 16
+"""How many placeholders a template may hold in all."""
 
 _PLACEHOLDER_RE = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 _BACKTICK_RUN_RE = re.compile(r"`{3,}")
@@ -160,7 +178,8 @@ class PromptTooLarge(Exception):
         super().__init__(
             f"The selection is {selection_chars:,} characters and the prompt needs "
             f"{needed_chars:,} even without any surrounding code, over the limit of "
-            f"{budget:,} (poe.context.maxChars). Select less, or raise poe.context.maxChars."
+            f"{budget:,}. Select less, or raise the context.maxChars setting "
+            "(VS Code: poe.context.maxChars)."
         )
 
     @property
@@ -206,13 +225,97 @@ class _Excerpt:
         last = after_last or self.middle[-1:] or before_last
         return 0 if last == "\n" else 1
 
+    def size(self, before: str, after: str) -> int:
+        """``len(self.render(before, after))``, without building it."""
+        newline = self.closing_newline(before[-1:], after[-1:])
+        fixed = len(self.opening) + len(self.middle) + len(self.fence)
+        return fixed + len(before) + len(after) + newline
+
     def render(self, before: str, after: str) -> str:
         newline = "\n" * self.closing_newline(before[-1:], after[-1:])
         return self.opening + before + self.middle + after + newline + self.fence
 
 
+def template_problem(template: str) -> str | None:
+    """Why settings must not use ``template`` (the end of a sentence), or ``None``."""
+    if len(template) > MAX_TEMPLATE_CHARS:
+        return f"is {len(template):,} characters long, over the limit of {MAX_TEMPLATE_CHARS:,}"
+    uses = _uses(template)
+    name, most = max(uses.items(), key=lambda item: item[1], default=("", 0))
+    if most > MAX_USES_OF_ONE_PLACEHOLDER:
+        return (
+            f"uses {{{name}}} {most} times, more than the {MAX_USES_OF_ONE_PLACEHOLDER} "
+            "allowed for one placeholder"
+        )
+    total = sum(uses.values())
+    if total > MAX_PLACEHOLDERS:
+        return f"holds {total} placeholders, more than the {MAX_PLACEHOLDERS} allowed"
+    return None
+
+
+def _uses(template: str) -> Counter[str]:
+    return Counter(m.group(1) for m in _PLACEHOLDER_RE.finditer(template))
+
+
+def _size(template: str, uses: Counter[str], sizes: dict[str, int]) -> int:
+    """The length ``template`` renders to, from the lengths of the values alone."""
+    placeholders = sum(n * (len(name) + 2) for name, n in uses.items())
+    return len(template) - placeholders + sum(n * sizes[name] for name, n in uses.items())
+
+
 def _render(template: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER_RE.sub(lambda m: values[m.group(1)], template)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """A template and its input, measured but not rendered."""
+
+    template: str
+    uses: Counter[str]
+    values: dict[str, str]
+    """Every placeholder's value, with ``before``, ``after`` and ``context`` empty."""
+    excerpt: _Excerpt
+
+    @classmethod
+    def of(cls, inp: PromptInput, template: str | None) -> _Layout:
+        if template is None or not template.strip():
+            try:
+                template = DEFAULT_TEMPLATES[inp.action]
+            except KeyError:
+                raise ValueError(f"unknown action {inp.action!r}") from None
+        instruction = inp.instruction
+        if not instruction.strip() and inp.action == "refactor":
+            instruction = DEFAULT_REFACTOR_INSTRUCTION
+        diagnostics = inp.diagnostics if inp.diagnostics.strip() else DEFAULT_DIAGNOSTICS
+        values = {
+            "language": inp.language,
+            "path": inp.path,
+            "before": "",
+            "selection": inp.selection,
+            "after": "",
+            "instruction": instruction,
+            "diagnostics": diagnostics,
+            "context": "",
+        }
+        return cls(template, _uses(template), values, _Excerpt.for_input(inp))
+
+    def size(self, before: str, after: str) -> int:
+        """The rendered length with ``before`` and ``after`` kept, computed, not built."""
+        sizes = {name: len(value) for name, value in self.values.items()}
+        sizes.update(before=len(before), after=len(after), context=self.excerpt.size(before, after))
+        return _size(self.template, self.uses, sizes)
+
+    def render(self, before: str, after: str) -> str:
+        values = dict(self.values)
+        values.update(before=before, after=after, context=self.excerpt.render(before, after))
+        return _render(self.template, values)
+
+
+def rendered_size(inp: PromptInput, template: str | None) -> int:
+    """How long ``build_prompt`` would make the prompt with all of the input's
+    context kept, computed without building it."""
+    return _Layout.of(inp, template).size(inp.before, inp.after)
 
 
 def build_prompt(inp: PromptInput, template: str | None, max_chars: int) -> str:
@@ -221,32 +324,13 @@ def build_prompt(inp: PromptInput, template: str | None, max_chars: int) -> str:
     Raises :class:`PromptTooLarge` when even the prompt without context is too long,
     and :class:`ValueError` for an unknown action without a template.
     """
-    if template is None or not template.strip():
-        try:
-            template = DEFAULT_TEMPLATES[inp.action]
-        except KeyError:
-            raise ValueError(f"unknown action {inp.action!r}") from None
-    instruction = inp.instruction
-    if not instruction.strip() and inp.action == "refactor":
-        instruction = DEFAULT_REFACTOR_INSTRUCTION
-    diagnostics = inp.diagnostics if inp.diagnostics.strip() else DEFAULT_DIAGNOSTICS
-    excerpt = _Excerpt.for_input(inp)
-    values = {
-        "language": inp.language,
-        "path": inp.path,
-        "before": "",
-        "selection": inp.selection,
-        "after": "",
-        "instruction": instruction,
-        "diagnostics": diagnostics,
-        "context": excerpt.render("", ""),
-    }
-    # Render once without context to learn the fixed size; every kept context line then
-    # costs its length times the number of placeholders that show it.
-    fixed = len(_render(template, values))
+    layout = _Layout.of(inp, template)
+    # The fixed size (no context); every kept context line then costs its length
+    # times the number of placeholders that show it.
+    fixed = layout.size("", "")
     if fixed > max_chars:
         raise PromptTooLarge(len(inp.selection), fixed, max_chars)
-    uses = Counter(m.group(1) for m in _PLACEHOLDER_RE.finditer(template))
+    uses = layout.uses
     before, after = _fill(
         inp.before,
         inp.after,
@@ -254,10 +338,9 @@ def build_prompt(inp: PromptInput, template: str | None, max_chars: int) -> str:
         before_uses=uses["before"] + uses["context"],
         after_uses=uses["after"] + uses["context"],
         context_uses=uses["context"],
-        excerpt=excerpt,
+        excerpt=layout.excerpt,
     )
-    values.update(before=before, after=after, context=excerpt.render(before, after))
-    return _render(template, values)
+    return layout.render(before, after)
 
 
 def _fill(

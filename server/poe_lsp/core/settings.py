@@ -6,11 +6,23 @@ Settings come from two places (contract §2–3):
   Only here (or in the environment) may the API key, the endpoints and the
   allowed bots come from.
 * ``workspace/configuration`` section ``poe``: may change everything else, and
-  wins over the initialization options.
+  wins over the initialization options (``botParameters`` bot by bot).  What
+  it raises beyond the user's own values (see :mod:`poe_lsp.cost`) applies
+  only once the user allows it.
+
+Every bot name is checked against the one rule of :mod:`poe_lsp.botnames`; a
+name that breaks it is reported once and ignored (a workspace's bad name
+leaves the user's own value in place).  A prompt template over the bounds of
+:func:`poe_lsp.prompts.template_problem` is reported once and the built-in
+template is used.
 
 Keys are camelCase, nested (``{"context": {"maxChars": 1000}}``) or dotted
 (``{"context.maxChars": 1000}``).  Unknown keys are logged and ignored; a
 wrongly typed value is reported once and replaced by its default.
+
+Why one module of this length: every setting is declared here once (its
+key, default, check and docstring), which is the point of the model; the
+checks themselves live in :mod:`poe_lsp.core.checks`.
 """
 
 from __future__ import annotations
@@ -23,16 +35,22 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from .actions import ACTIONS
+from .botnames import BOT_NAME_RULE, is_bot_name, quoted
+from .checks import BOT, SECONDS, TEXT, WHOLE, Check, one_of
 from .endpoints import (
     DEFAULT_BASE_URL,
     DEFAULT_OPENAI_BASE_URL,
     DEFAULT_UPLOAD_URL,
     PROJECT_URL,
 )
+from .errors import setting_name
+from .prompts import template_problem
 
 log = logging.getLogger(__name__)
 
-EDIT_MODES = ("stream", "final", "confirm")
+EDIT_MODES = ("review", "stream", "final")
+RETIRED_EDIT_MODES = {"confirm": "review"}
+"""Edit modes that are still read, and the mode each now means."""
 DEFAULT_BOT = "GPT-5"
 ATTACH_MODES = ("never", "whenTrimmed", "always")
 TRANSPORTS = ("poe", "openai")
@@ -44,7 +62,7 @@ PARAMETERS_IGNORED_NOTE = (
 )
 """Told once per session when parameters would have been sent over ``transport: openai``."""
 
-EditMode = Literal["stream", "final", "confirm"]
+EditMode = Literal["review", "stream", "final"]
 AttachMode = Literal["never", "whenTrimmed", "always"]
 Transport = Literal["poe", "openai"]
 
@@ -59,33 +77,64 @@ class ActionSettings:
     """Prompt template for this action; ``None`` means the built-in one."""
 
 
+EDIT_MODE = Check(
+    f"one of {', '.join(EDIT_MODES)}",
+    lambda value: value in EDIT_MODES or value in RETIRED_EDIT_MODES,
+    convert=lambda value: RETIRED_EDIT_MODES.get(value, value),
+)
+"""``confirm`` is retired: still accepted, read as ``review``."""
+ATTACH_MODE = one_of(ATTACH_MODES)
+PROMPT_BUDGET = dataclasses.replace(WHOLE, minimum=200, below_minimum="too small to hold a prompt")
+ANSWER_CAP = dataclasses.replace(WHOLE, minimum=1, below_minimum="which would refuse every answer")
+
+
+def setting(key: str, default: Any, check: Check | None = None, **kwargs: Any) -> Any:
+    """A field of :class:`Settings` read from the camelCase ``key`` (dotted for
+    nested objects) and validated by ``check``; ``None`` for the structured
+    settings (``actions``, ``botParameters``), which are read by hand."""
+    metadata = {"key": key, "check": check}
+    if callable(default):
+        return field(default_factory=default, metadata=metadata, **kwargs)
+    return field(default=default, metadata=metadata, **kwargs)
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Everything the user can configure, with the contract's defaults."""
+    """Everything the user can configure, with the contract's defaults.
 
-    bot: str = DEFAULT_BOT
+    Each field names its key and its check: :class:`SettingsReader` reads
+    them from here, so a setting is declared once.
+    """
+
+    bot: str = setting("bot", DEFAULT_BOT, BOT)
     """The default bot."""
-    actions: Mapping[str, ActionSettings] = field(default_factory=dict)
+    actions: Mapping[str, ActionSettings] = setting("actions", dict)
     """Per-action bot and prompt overrides."""
-    bot_parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    bot_parameters: Mapping[str, Mapping[str, Any]] = setting("botParameters", dict)
     """Bot name → ``parameters`` sent on the user message."""
-    lines_before: int = 40
+    lines_before: int = setting("context.linesBefore", 40, WHOLE)
     """Lines of context sent before a selection."""
-    lines_after: int = 20
+    lines_after: int = setting("context.linesAfter", 20, WHOLE)
     """Lines of context sent after a selection."""
-    max_chars: int = 24000
+    max_chars: int = setting("context.maxChars", 24000, PROMPT_BUDGET)
     """Hard budget for the whole prompt; context is trimmed first."""
-    edits_mode: EditMode = "stream"
-    """How edits reach the document: ``stream``, ``final`` or ``confirm``."""
-    app_title: str = "poe-lsp"
+    edits_mode: EditMode = setting("edits.mode", "review", EDIT_MODE)
+    """How edits reach the document: ``review`` (a proposal the user accepts or
+    rejects, hunk by hunk), ``stream`` (rewritten while the bot streams) or
+    ``final`` (one edit at the end).  The retired ``confirm`` is read as ``review``."""
+    app_title: str = setting("app.title", "poe-lsp", TEXT)
     """Sent as ``X-Title`` on every Poe request."""
-    app_referer: str = PROJECT_URL
+    app_referer: str = setting("app.referer", PROJECT_URL, TEXT)
     """Sent as ``HTTP-Referer`` on every Poe request."""
-    idle_seconds: float = 120.0
+    idle_seconds: float = setting("timeouts.idleSeconds", 120.0, SECONDS)
     """A bot that sends nothing for this long (not even a keep-alive) has stopped answering."""
-    answer_max_chars: int = 200000
+    apply_edit_seconds: float = setting("timeouts.applyEditSeconds", 10.0, SECONDS)
+    """How long the client may take to answer a ``workspace/applyEdit`` (or another
+    request the server makes while a job ends): past it the job stops writing and
+    ends, leaving the document as the editor shows it."""
+    answer_max_chars: int = setting("answer.maxChars", 200000, ANSWER_CAP)
     """Longest answer read; a longer one stops the job (failed, nothing written)."""
-    attach_file: AttachMode = "never"
+    attach_file: AttachMode = setting("context.attachFile", "never", ATTACH_MODE)
     """Upload the job's file as an attachment: ``never``, ``whenTrimmed`` (only when
     ``max_chars`` cut the context) or ``always``."""
 
@@ -160,6 +209,11 @@ def flatten(options: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 SECRET_KEYS = ("apiKey", "baseUrl", "uploadUrl", "allowedBots", "transport", "openaiBaseUrl")
 
+_FIELDS: dict[str, dataclasses.Field[Any]] = {
+    f.metadata["key"]: f for f in dataclasses.fields(Settings) if "key" in f.metadata
+}
+"""Each setting's key → its declared field."""
+
 
 class SettingsReader:
     """Validates raw option dictionaries into :class:`Settings`.
@@ -171,6 +225,13 @@ class SettingsReader:
     def __init__(self, report: Callable[[str], None]) -> None:
         self._report = report
         self._reported: set[str] = set()
+        self._noted: set[str] = set()
+
+    def _note(self, message: str) -> None:
+        """Log ``message`` once per session: information, not a problem to show."""
+        if message not in self._noted:
+            self._noted.add(message)
+            log.info("%s", message)
 
     def _problem(self, message: str) -> None:
         if message not in self._reported:
@@ -191,102 +252,98 @@ class SettingsReader:
                     "ignored %s from workspace configuration: only user settings may set it", key
                 )
                 continue
+            if (
+                _names_a_bot(key)
+                and value is not None
+                and not self._bot_name_ok(f"setting poe.{key}", value)
+            ):
+                continue
+            mine = merged.get(key)
+            if key == "botParameters" and isinstance(mine, Mapping) and isinstance(value, Mapping):
+                # Bot by bot: a workspace entry for one bot leaves the user's others alone.
+                value = {**mine, **value}
             merged[key] = value
         return self._validate(merged)
+
+    def _bot_name_ok(self, setting: str, value: Any, *, ignored: str = "it is ignored") -> bool:
+        """Whether a bot name from ``setting`` keeps the rule; reports it once when not."""
+        if is_bot_name(value):
+            return True
+        self._problem(
+            f"poe-lsp: {setting} names {quoted(value)}, which is not a bot name "
+            f"({BOT_NAME_RULE} characters); {ignored}."
+        )
+        return False
 
     def _validate(self, raw: dict[str, Any]) -> Settings:
         values: dict[str, Any] = {}
         actions: dict[str, dict[str, str | None]] = {}
-        defaults = Settings()
-
-        def typed(key: str, value: Any, kind: type, default: Any) -> Any:
-            if kind is float:
-                # Seconds: any positive finite number, whole or not.
-                ok = (
-                    isinstance(value, int | float)
-                    and not isinstance(value, bool)
-                    and 0 < value < float("inf")
-                )
-                value = float(value) if ok else value
-            else:
-                ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-            if kind is int and ok and value < 0:
-                ok = False
-            if kind is str and ok and not value.strip():
-                ok = False
-            if not ok:
-                wanted = {
-                    int: "a non-negative whole number",
-                    str: "a non-empty string",
-                    float: "a positive number of seconds",
-                }.get(kind, kind.__name__)
-                self._problem(
-                    f"poe-lsp: setting poe.{key} should be {wanted}, not {value!r}; "
-                    f"using the default {default!r}."
-                )
-                return default
-            return value
-
-        simple: dict[str, tuple[str, type]] = {
-            "bot": ("bot", str),
-            "context.linesBefore": ("lines_before", int),
-            "context.linesAfter": ("lines_after", int),
-            "context.maxChars": ("max_chars", int),
-            "app.title": ("app_title", str),
-            "app.referer": ("app_referer", str),
-            "timeouts.idleSeconds": ("idle_seconds", float),
-            "answer.maxChars": ("answer_max_chars", int),
-        }
         for key, value in raw.items():
             if value is None:
                 continue
-            if key in simple:
-                attr, kind = simple[key]
-                values[attr] = typed(key, value, kind, getattr(defaults, attr))
-            elif key == "edits.mode":
-                if value in EDIT_MODES:
-                    values["edits_mode"] = value
-                else:
-                    self._problem(
-                        f"poe-lsp: setting poe.edits.mode should be one of "
-                        f"{', '.join(EDIT_MODES)}, not {value!r}; using 'stream'."
-                    )
-            elif key == "context.attachFile":
-                if value in ATTACH_MODES:
-                    values["attach_file"] = value
-                else:
-                    self._problem(
-                        f"poe-lsp: setting poe.context.attachFile should be one of "
-                        f"{', '.join(ATTACH_MODES)}, not {value!r}; using 'never'."
-                    )
+            declared = _FIELDS.get(key)
+            if declared is not None and declared.metadata["check"] is not None:
+                values[declared.name] = self._checked(key, value, declared)
             elif key == "botParameters":
                 values["bot_parameters"] = self._bot_parameters(value)
             elif key.startswith("actions."):
-                parts = key.split(".")
-                if len(parts) == 3 and parts[1] in ACTIONS and parts[2] in ("bot", "prompt"):
-                    checked = typed(key, value, str, None)
-                    actions.setdefault(parts[1], {})[parts[2]] = checked
-                else:
-                    log.info("ignored unknown setting poe.%s", key)
+                self._action(key, value, actions)
             else:
                 log.info("ignored unknown setting poe.%s", key)
-        if "max_chars" in values and values["max_chars"] < 200:
-            self._problem(
-                f"poe-lsp: setting poe.context.maxChars is {values['max_chars']}, too small to "
-                f"hold a prompt; using the default {defaults.max_chars}."
-            )
-            values["max_chars"] = defaults.max_chars
-        if "answer_max_chars" in values and values["answer_max_chars"] < 1:
-            self._problem(
-                "poe-lsp: setting poe.answer.maxChars is 0, which would refuse every answer; "
-                f"using the default {defaults.answer_max_chars}."
-            )
-            values["answer_max_chars"] = defaults.answer_max_chars
         values["actions"] = {
             name: ActionSettings(bot=spec.get("bot"), prompt=spec.get("prompt"))
             for name, spec in actions.items()
         }
         return Settings(**values)
+
+    def _checked(self, key: str, value: Any, declared: dataclasses.Field[Any]) -> Any:
+        """The value if its check accepts it; otherwise the default, said once."""
+        check: Check = declared.metadata["check"]
+        default = declared.default
+        if not check.accepts(value):
+            if check is BOT:
+                self._bot_name_ok(f"setting poe.{key}", value)
+            else:
+                self._problem(
+                    f"poe-lsp: {setting_name(key)} should be {check.wanted}, not {value!r}; "
+                    f"using the default {default!r}."
+                )
+            return default
+        if key == "edits.mode" and value in RETIRED_EDIT_MODES:
+            self._note(
+                f"setting poe.edits.mode {value!r} is retired; "
+                f"read as {RETIRED_EDIT_MODES[value]!r}"
+            )
+        if check.minimum is not None and value < check.minimum:
+            self._problem(
+                f"poe-lsp: {setting_name(key)} is {value}, {check.below_minimum}; "
+                f"using the default {default!r}."
+            )
+            return default
+        return check.convert(value)
+
+    def _action(self, key: str, value: Any, actions: dict[str, dict[str, str | None]]) -> None:
+        """``actions.<action>.bot`` or ``.prompt``."""
+        parts = key.split(".")
+        if not (len(parts) == 3 and parts[1] in ACTIONS and parts[2] in ("bot", "prompt")):
+            log.info("ignored unknown setting poe.%s", key)
+            return
+        checked: str | None = value
+        if not TEXT.accepts(value):
+            self._problem(
+                f"poe-lsp: {setting_name(key)} should be {TEXT.wanted}, not {value!r}; "
+                "using the default None."
+            )
+            checked = None
+        elif parts[2] == "bot":
+            checked = value if self._bot_name_ok(f"setting poe.{key}", value) else None
+        elif problem := template_problem(value):
+            self._problem(
+                f"poe-lsp: the prompt template poe.{key} {problem}; "
+                "the built-in prompt is used instead."
+            )
+            checked = None
+        actions.setdefault(parts[1], {})[parts[2]] = checked
 
     def _bot_parameters(self, value: Any) -> dict[str, dict[str, Any]]:
         if not isinstance(value, Mapping) or not all(
@@ -297,7 +354,11 @@ class SettingsReader:
                 "parameters; using {}."
             )
             return {}
-        return {name: dict(params) for name, params in value.items()}
+        return {
+            name: dict(params)
+            for name, params in value.items()
+            if self._bot_name_ok("setting poe.botParameters", name, ignored="that entry is ignored")
+        }
 
     def read_secrets(
         self, init_options: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None
@@ -328,6 +389,11 @@ class SettingsReader:
                 "ignoring it."
             )
             allowed_raw = []
+        allowed = [
+            b
+            for b in allowed_raw
+            if self._bot_name_ok("initialization option allowedBots", b, ignored="it is left out")
+        ]
         base_url = pick("POE_LSP_BASE_URL", "baseUrl", DEFAULT_BASE_URL)
         if not base_url.endswith("/"):
             base_url += "/"
@@ -342,12 +408,16 @@ class SettingsReader:
             api_key=pick("POE_API_KEY", "apiKey", ""),
             base_url=base_url,
             upload_url=pick("POE_LSP_UPLOAD_URL", "uploadUrl", DEFAULT_UPLOAD_URL),
-            allowed_bots=frozenset(cast(list[str], allowed_raw)),
+            allowed_bots=frozenset(allowed),
             transport=cast(Transport, transport),
             openai_base_url=pick(
                 "POE_LSP_OPENAI_BASE_URL", "openaiBaseUrl", DEFAULT_OPENAI_BASE_URL
             ).rstrip("/"),
         )
+
+
+def _names_a_bot(key: str) -> bool:
+    return key == "bot" or (key.startswith("actions.") and key.endswith(".bot"))
 
 
 def bots_named_by_user(init_settings: Settings, secrets: Secrets) -> frozenset[str]:

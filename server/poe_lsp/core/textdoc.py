@@ -12,6 +12,10 @@ O(log n + line length) after one O(n) scan.
 follows other people's edits, recognises the echo of its own edits however the
 client expressed them, and raises ``conflict`` the moment someone else touches
 the inside of the range.
+
+Why one module of this length: documents, position encodings and the
+range trackers that follow edits share one offset arithmetic, tested as one
+(tests/test_textdoc.py).
 """
 
 from __future__ import annotations

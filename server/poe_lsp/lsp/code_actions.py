@@ -1,7 +1,16 @@
-"""Code actions: one per applicable job, computed without any network call."""
+"""Code actions: one per applicable job, computed without any network call.
+
+Kinds decide where clients list an action.  VS Code's lightbulb groups actions
+under Quick Fix, Extract, Inline, Rewrite, Move and Surround With and puts every
+other kind (no kind, or plain ``refactor``) last under "More Actions…"; it
+never lists ``source`` actions there.  So the actions that work on a selection
+(Explain, Refactor, Document) are ``refactor.rewrite`` and Fix is ``quickfix``;
+other features (review) add their own actions through ``extra``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from lsprotocol import types
@@ -11,12 +20,16 @@ from poe_lsp.core.actions import action_title
 from poe_lsp.core.textdoc import Document
 
 from .positions import range_json, span_of
+from .proposals import SOURCE as PROPOSAL_SOURCE
 from .server import PoeServer
 
-EXPLAIN_KIND = types.CodeActionKind.Empty
+EXPLAIN_KIND = types.CodeActionKind.RefactorRewrite
 REFACTOR_KIND = types.CodeActionKind.RefactorRewrite
-DOCUMENT_KIND = types.CodeActionKind.Refactor
+DOCUMENT_KIND = types.CodeActionKind.RefactorRewrite
 FIX_KIND = types.CodeActionKind.QuickFix
+
+Provider = Callable[[PoeServer, types.CodeActionParams], Sequence[types.CodeAction]]
+"""Another feature's code actions for a request (listed before the job actions)."""
 
 
 def _wanted(kind: str, only: list[str] | None) -> bool:
@@ -50,11 +63,15 @@ def actions_for(server: PoeServer, params: types.CodeActionParams) -> list[types
         offers.append((REFACTOR_KIND, "refactor", {"range": rng_json}))
     if _wanted(DOCUMENT_KIND, only) and _documentable(server, doc, rng):
         offers.append((DOCUMENT_KIND, "document", {"range": rng_json}))
-    if params.context.diagnostics:
+    # Our own proposal hints are no problem for a bot to fix.
+    problems = [d for d in params.context.diagnostics if d.source != PROPOSAL_SOURCE]
+    if problems:
         unstructure = server.protocol._converter.unstructure
-        diagnostics = [unstructure(d) for d in params.context.diagnostics]
+        diagnostics = [unstructure(d) for d in problems]
         offers.append((FIX_KIND, "fix", {"range": rng_json, "diagnostics": diagnostics}))
     found: list[types.CodeAction] = []
+    # A client without workspace/applyEdit (Vim's ALE) gets edit jobs as review
+    # proposals, accepted through code actions that carry their own edit.
     for kind, action, extra in offers:
         if not _wanted(kind, only):
             continue
@@ -72,17 +89,24 @@ def _documentable(server: PoeServer, doc: Document, rng: types.Range) -> bool:
     return docs.has_doc_target(doc.text, doc.language_id, span.start, span.end)
 
 
-def setup(server: PoeServer) -> None:
-    """Register ``textDocument/codeAction``."""
+def setup(server: PoeServer, extra: Sequence[Provider] = ()) -> None:
+    """Register ``textDocument/codeAction``: ``extra`` providers' actions, then the jobs'."""
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(
-            code_action_kinds=[EXPLAIN_KIND, REFACTOR_KIND, DOCUMENT_KIND, FIX_KIND],
+            code_action_kinds=sorted({EXPLAIN_KIND, REFACTOR_KIND, DOCUMENT_KIND, FIX_KIND}),
             resolve_provider=False,
         ),
     )
     async def code_action(ls: PoeServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         # The titles and arguments name the bot: wait for the workspace settings.
         await ls.ready()
-        return actions_for(ls, params)
+        only = [str(kind) for kind in params.context.only] if params.context.only else None
+        found = [
+            action
+            for provider in extra
+            for action in provider(ls, params)
+            if _wanted(str(action.kind or ""), only)
+        ]
+        return found + actions_for(ls, params)

@@ -2,137 +2,61 @@
 
 Every job command answers ``{jobId}`` at once; the work goes on in the
 background (see :mod:`poe_lsp.lsp.jobs`).  Bad arguments answer -32602 with one
-sentence that says what to do, and nothing is started.
+sentence that says what to do (:mod:`poe_lsp.lsp.arguments`), and nothing is
+started.
+
+What a job sends (prompt, parameters, attachments, answer cap) is prepared
+here from the settings it runs with.  When the workspace's settings raise its
+cost over the user's own (:mod:`poe_lsp.core.cost`) and the user has not answered
+yet, it is prepared twice, for either answer, so that the job can go on with
+the user's own values without looking at the document again.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
 from poe_lsp.core.actions import job_title
 from poe_lsp.core.context import Composed, compose_prompt
+from poe_lsp.core.errors import ErrorKind, PoeError
 from poe_lsp.core.planning import Renderer
 from poe_lsp.core.prompts import PromptTooLarge, edit_output_hint
-from poe_lsp.core.settings import PARAMETERS_IGNORED_NOTE, bot_list
-from poe_lsp.core.textdoc import Document, Pos, Span
+from poe_lsp.core.settings import PARAMETERS_IGNORED_NOTE, Settings, bot_list
+from poe_lsp.core.textdoc import Document, Span
 from poe_lsp.poe.attachments import FileToAttach
 
-from .jobs import JobManager, JobSpec
+from .arguments import (
+    RequestFailed,
+    invalid,
+    open_document,
+    optional_text,
+    parse_range,
+    pick_bot,
+    shown,
+    the_argument,
+)
+from .jobs import CostQuestion, JobManager, JobSpec, Prepared
 from .server import PoeServer
 
 log = logging.getLogger(__name__)
 
-BOT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,99}$")
 WHOLE_FILE = Span(0, 0)
 """The span of ``poe.ask`` without a range: the question is about the whole file."""
 
 
-class RequestFailed(JsonRpcException):
-    """A well-formed request that cannot be carried out now (LSP RequestFailed)."""
-
-    CODE = -32803
-    MESSAGE = "Request failed"
-
-
-def invalid(message: str) -> JsonRpcInvalidParams:
-    """A -32602 error whose message is the one sentence the user sees."""
-    return JsonRpcInvalidParams(message=message)
-
-
-def the_argument(command: str, params: types.ExecuteCommandParams) -> dict[str, Any]:
-    """The command's single argument object."""
-    args = params.arguments
-    if isinstance(args, list | tuple) and len(args) == 1 and args[0] == []:
-        # Lua and other clients encode an empty object as an empty array.
-        args = [{}]
-    if not isinstance(args, list | tuple) or len(args) != 1 or not isinstance(args[0], Mapping):
-        raise invalid(
-            f'{command} takes exactly one argument, an object such as {{"uri": ..., "range": ...}}.'
-        )
-    return dict(args[0])
-
-
-def shown(value: str, limit: int = 200) -> str:
-    """A client's string as it may appear in a one-line message: control
-    characters escaped, cut to ``limit`` characters."""
-    cut = value[:limit] + ("…" if len(value) > limit else "")
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in cut)
-
-
-def open_document(server: PoeServer, command: str, arg: Mapping[str, Any]) -> Document:
-    """The open document named by ``uri``."""
-    uri = arg.get("uri")
-    if not isinstance(uri, str) or not uri:
-        raise invalid(f"{command} needs a 'uri' string naming an open document.")
-    doc = server.documents.get(uri)
-    if doc is None:
-        raise invalid(
-            f"{command}: the document {shown(uri)} is not open in the editor; open it first."
-        )
-    return doc
-
-
-def parse_position(value: Any, what: str, command: str) -> Pos:
-    if not isinstance(value, Mapping):
-        raise invalid(f"{command}: {what} must be an object {{line, character}}.")
-    line, character = value.get("line"), value.get("character")
-    for name, number in (("line", line), ("character", character)):
-        if not isinstance(number, int) or isinstance(number, bool) or number < 0:
-            raise invalid(f"{command}: {what}.{name} must be a non-negative whole number.")
-    assert isinstance(line, int) and isinstance(character, int)
-    return Pos(line, character)
-
-
-def parse_range(
-    server: PoeServer, command: str, doc: Document, value: Any, *, what: str = "range"
-) -> Span:
-    """Validate an LSP range against the document and turn it into offsets."""
-    if not isinstance(value, Mapping):
-        raise invalid(f"{command} needs a '{what}' object {{start, end}} in LSP positions.")
-    start = parse_position(value.get("start"), f"{what}.start", command)
-    end = parse_position(value.get("end"), f"{what}.end", command)
-    if (end.line, end.character) < (start.line, start.character):
-        raise invalid(f"{command}: {what} ends before it starts.")
-    lines = doc.line_count()
-    for pos in (start, end):
-        # One line past the last is where an editor puts the end of a linewise
-        # selection that includes the final newline.
-        if pos.line > lines or (pos.line == lines and pos.character > 0):
-            raise invalid(
-                f"{command}: {what} reaches line {pos.line + 1} but the document has "
-                f"{lines} lines; send a range inside the document."
-            )
-    encoding = server.encoding
-    return Span(doc.offset_at(start, encoding), doc.offset_at(end, encoding))
-
-
-def pick_bot(server: PoeServer, command: str, action: str, arg: Mapping[str, Any]) -> str:
-    """The bot named by the command, or the one settings give the action."""
-    bot = arg.get("bot")
-    if bot is None:
-        return server.settings.bot_for(action)
-    if not isinstance(bot, str) or not BOT_NAME.match(bot):
-        raise invalid(
-            f"{command}: 'bot' must be a Poe bot name such as \"GPT-5\" (letters, digits, "
-            "'.', '-', '_')."
-        )
-    return bot
-
-
 def pick_parameters(
-    server: PoeServer, command: str, bot: str, arg: Mapping[str, Any]
+    settings: Settings, command: str, bot: str, arg: Mapping[str, Any]
 ) -> dict[str, Any]:
     """``botParameters[bot]`` with the command's ``parameters`` merged over it."""
-    merged = server.settings.parameters_for(bot)
+    merged = settings.parameters_for(bot)
     extra = arg.get("parameters")
     if extra is None:
         return merged
@@ -140,16 +64,6 @@ def pick_parameters(
         raise invalid(f"{command}: 'parameters' must be an object of bot parameters.")
     merged.update(extra)
     return merged
-
-
-def optional_text(command: str, arg: Mapping[str, Any], key: str) -> str:
-    """An optional string argument ('' when absent)."""
-    value = arg.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise invalid(f"{command}: '{key}' must be a string.")
-    return value
 
 
 def relative_path(server: PoeServer, uri: str) -> str:
@@ -171,6 +85,7 @@ def relative_path(server: PoeServer, uri: str) -> str:
 
 def make_prompt(
     server: PoeServer,
+    settings: Settings,
     command: str,
     action: str,
     doc: Document,
@@ -185,7 +100,7 @@ def make_prompt(
     (``.trimmed`` says whether ``context.maxChars`` cut the context)."""
     try:
         return compose_prompt(
-            server.settings,
+            settings,
             action=action,
             text=doc.text,
             language=doc.language_id,
@@ -199,7 +114,7 @@ def make_prompt(
             suffix=suffix,
         )
     except PromptTooLarge as exc:
-        raise invalid(f"{command}: {exc}") from None
+        raise invalid(f"{command}: {exc}") from exc
 
 
 def attachment_name(uri: str) -> str:
@@ -210,7 +125,13 @@ def attachment_name(uri: str) -> str:
 
 
 def pick_attachments(
-    server: PoeServer, command: str, doc: Document, arg: Mapping[str, Any], *, trimmed: bool
+    server: PoeServer,
+    command: str,
+    doc: Document,
+    arg: Mapping[str, Any],
+    *,
+    trimmed: bool,
+    mode: str,
 ) -> tuple[FileToAttach, ...]:
     """The files to upload with the job: the command's ``attachments`` (open
     documents only), then the job's own file when ``context.attachFile`` asks."""
@@ -229,7 +150,6 @@ def pick_attachments(
                 "documents can be attached, so open it first."
             )
         files.append(FileToAttach(attachment_name(uri), named.text.encode("utf-8")))
-    mode = server.settings.attach_file
     if doc.uri not in uris and (mode == "always" or (mode == "whenTrimmed" and trimmed)):
         files.append(
             FileToAttach(
@@ -267,36 +187,46 @@ def start_job(
     render: Renderer | None = None,
     stream_edits: bool = True,
 ) -> dict[str, str]:
-    """Pick bot and parameters, build the prompt, refuse overlapping edits,
-    then start the job and answer its id.
+    """Pick bot and parameters, build the prompt (for either answer when the
+    workspace raises the job's cost and the user has not been asked yet),
+    refuse overlapping edits, drop the proposals the job replaces, then start
+    the job and answer its id.
 
     ``span`` is the job's target; the prompt shows ``prompt_span`` as the
     selection when it differs (a doc comment's target is not what it documents).
     """
     command = f"poe.{action}"
     bot = pick_bot(server, command, action, arg)
-    parameters = pick_parameters(server, command, bot, arg)
-    composed = make_prompt(
-        server,
-        command,
-        action,
-        doc,
-        prompt_span or span,
-        instruction=instruction,
-        diagnostics=diagnostics,
-        template_action=template_action,
-        suffix=suffix,
-    )
-    files = pick_attachments(server, command, doc, arg, trimmed=composed.trimmed)
+
+    def prepare(settings: Settings) -> Prepared:
+        parameters = pick_parameters(settings, command, bot, arg)
+        composed = make_prompt(
+            server,
+            settings,
+            command,
+            action,
+            doc,
+            prompt_span or span,
+            instruction=instruction,
+            diagnostics=diagnostics,
+            template_action=template_action,
+            suffix=suffix,
+        )
+        return Prepared(
+            prompt=composed.prompt,
+            parameters=parameters,
+            attachments=pick_attachments(
+                server, command, doc, arg, trimmed=composed.trimmed, mode=settings.attach_file
+            ),
+            answer_max_chars=settings.answer_max_chars,
+        )
+
+    plan = jobs.consent.costs.plan(server.user_settings, server.settings, bot)
+    payload = prepare(plan.if_allowed)
+    question = None
+    if plan.ask:
+        question = CostQuestion(plan.ask, _prepare_refused(prepare, plan.if_refused, bot))
     if edits:
-        ws = server.client_capabilities.workspace
-        if not (ws and ws.apply_edit):
-            raise RequestFailed(
-                message=(
-                    "This editor does not accept edits from a language server "
-                    '(workspace.applyEdit); use poe.explain, or poe.ask with output "explain".'
-                )
-            )
         busy = jobs.editing_job_overlapping(doc.uri, span)
         if busy is not None:
             raise RequestFailed(
@@ -310,20 +240,47 @@ def start_job(
         uri=doc.uri,
         span=span,
         bot=bot,
-        prompt=composed.prompt,
-        parameters=parameters,
+        prompt=payload.prompt,
+        parameters=payload.parameters,
         edits=edits,
         title=job_title(action, bot),
         work_done_token=params.work_done_token,
         render=render,
         stream_edits=stream_edits,
-        attachments=files,
+        attachments=payload.attachments,
+        answer_max_chars=payload.answer_max_chars,
+        cost_question=question,
     )
-    if parameters and server.secrets.transport == "openai" and not server.parameters_note_shown:
+    if (
+        payload.parameters
+        and server.secrets.transport == "openai"
+        and not server.parameters_note_shown
+    ):
         server.parameters_note_shown = True
         server.show(types.MessageType.Info, f"poe-lsp: {PARAMETERS_IGNORED_NOTE}")
+    if edits:
+        # A new job on the range replaces what an earlier one proposed there.
+        server.proposals.replace_overlapping(doc.uri, span)
     job = jobs.start(spec)
     return {"jobId": job.id}
+
+
+def _prepare_refused(
+    prepare: Callable[[Settings], Prepared], settings: Settings, bot: str
+) -> Prepared | PoeError:
+    """What the job sends if the user refuses the workspace's raises, or why it cannot
+    go on then (the selection fits only the workspace's larger ``context.maxChars``)."""
+    try:
+        return prepare(settings)
+    except JsonRpcInvalidParams as exc:
+        cause = exc.__cause__
+        if not isinstance(cause, PromptTooLarge):
+            raise
+        return PoeError(
+            ErrorKind.OVER_YOUR_LIMITS,
+            bot=bot,
+            detail=f"the prompt needs {cause.needed_chars:,}, your limit is {cause.budget:,}",
+        )
 
 
 def _selection(server: PoeServer, command: str, arg: Mapping[str, Any], doc: Document) -> Span:

@@ -33,6 +33,7 @@ def on_initialize(server: PoeServer, params: types.InitializeParams) -> None:
     add_secret(server.secrets.api_key)
     init_settings = server.reader.read(server.init_options, None)
     server.settings = init_settings
+    server.user_settings = init_settings
     server.user_bots = bots_named_by_user(init_settings, server.secrets)
     server.stream_capable = _declares_stream(params)
     server.client_name = params.client_info.name if params.client_info else ""

@@ -24,7 +24,8 @@ from poe_lsp.core import docs
 from poe_lsp.core.planning import FALLBACK_INSTRUCTION, plan_document
 from poe_lsp.core.textdoc import Document, Span
 
-from .commands import invalid, open_document, parse_position, parse_range, start_job, the_argument
+from .arguments import invalid, open_document, parse_position, parse_range, the_argument
+from .commands import start_job
 from .jobs import JobManager
 from .server import PoeServer
 

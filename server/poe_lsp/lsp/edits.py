@@ -7,12 +7,12 @@ a document version the server has seen and carries that version.  The
 tracker tells our echoes from the user's typing: typing elsewhere moves the
 range, typing inside it stops the writer (``conflict``).
 
-Modes (``edits.mode``): ``stream`` rewrites the range as text arrives;
-``final`` writes once at the end; ``confirm`` writes once at the end with a
-change annotation that asks the user to confirm (or, for clients without
-annotation support, asks with ``window/showMessageRequest``).  A ``stream``
-job that fails or is cancelled puts the original text back, unless the user
-has edited the range since.
+Modes (``edits.mode``): ``review`` writes nothing and, when the answer is
+complete, hands it to the proposal store (:mod:`poe_lsp.core.review`) as hunks
+the user accepts or rejects; ``stream`` rewrites the range as text arrives;
+``final`` writes once at the end.  A client without ``workspace.applyEdit``
+always gets ``review``.  A ``stream`` job that fails or is cancelled puts the
+original text back, unless the user has edited the range since.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from lsprotocol import types
 from poe_lsp.core.errors import ErrorKind, PoeError
 from poe_lsp.core.outcome import Status
 from poe_lsp.core.planning import Renderer, code_renderer
+from poe_lsp.core.review import Proposal
 from poe_lsp.core.textdoc import RangeTracker, Span, minimal_change
 
 if TYPE_CHECKING:
@@ -42,7 +43,6 @@ ECHO_TIMEOUT = 2.0
 """How long to wait for the client to echo an applied edit back."""
 FINAL_ATTEMPTS = 5
 """How often the last edit is retried when the user's typing made it stale."""
-ANNOTATION_ID = "poe-lsp"
 
 
 class AnswerSource(Protocol):
@@ -91,7 +91,7 @@ class EditWriter:
         self.target = target
         self.answer = answer
         self.uri = target.uri
-        self.mode = server.settings.edits_mode
+        self.mode = server.settings.edits_mode if server.supports_apply_edit() else "review"
         doc = server.documents.get(self.uri)
         if doc is None:  # the command checked; a close in between is a conflict
             original, line_prefix = "", ""
@@ -108,7 +108,11 @@ class EditWriter:
         self.tracker.on_update = self._document_changed
         self._wakeup = asyncio.Event()
         self.conflict_error: PoeError | None = None
+        """Why the writer stopped for good: the user's typing in the range, or an
+        edit the editor never answered."""
         self.declined = False
+        self.proposal: Proposal | None = None
+        """In ``review`` mode, what the finished answer proposes."""
         self.written = False
         self.edits_sent = 0
         if doc is None:
@@ -179,7 +183,7 @@ class EditWriter:
         # The loop may have eaten a wake-up meant for new text: look again.
         self._wakeup.set()
 
-    async def _write(self, desired: str, *, confirm: bool = False) -> bool:
+    async def _write(self, desired: str) -> bool:
         """Make the range hold ``desired``; True once the document holds it."""
         await self._wait_echo()
         if self.stopped:
@@ -199,12 +203,22 @@ class EditWriter:
             end=_position(doc.pos_at(span.start + end, enc)),
         )
         self.tracker.expect(doc.text, desired)
-        edit = self._workspace_edit(edit_range, new_text, doc.version, confirm=confirm)
+        edit = self._workspace_edit(edit_range, new_text, doc.version)
         self.edits_sent += 1
+        params = types.ApplyWorkspaceEditParams(edit=edit, label=self.target.title)
+        seconds = self.server.settings.apply_edit_seconds
         try:
-            result = await self.server.workspace_apply_edit_async(
-                types.ApplyWorkspaceEditParams(edit=edit, label=self.target.title)
+            result = await self.server.request_within(types.WORKSPACE_APPLY_EDIT, params, seconds)
+        except TimeoutError:
+            # The edit may or may not have landed (ALE applies it and never
+            # answers): no further edit, no restore, nothing more to wait for.
+            log.warning("%s: edit %d was never answered", self.answer.id, self.edits_sent)
+            self.tracker.cancel_pending()
+            self.conflict_error = PoeError(
+                ErrorKind.EDIT_UNANSWERED, detail=f"within {seconds:g} s"
             )
+            self.answer.cancel()
+            return False
         except Exception:
             log.warning("%s: workspace/applyEdit failed", self.answer.id, exc_info=True)
             self.tracker.cancel_pending()
@@ -228,27 +242,11 @@ class EditWriter:
         )
 
     def _workspace_edit(
-        self, edit_range: types.Range, new_text: str, version: int, *, confirm: bool
+        self, edit_range: types.Range, new_text: str, version: int
     ) -> types.WorkspaceEdit:
+        text_edit = types.TextEdit(range=edit_range, new_text=new_text)
         if not self.server.supports_document_changes():
-            return types.WorkspaceEdit(
-                changes={self.uri: [types.TextEdit(range=edit_range, new_text=new_text)]}
-            )
-        text_edit: types.TextEdit | types.AnnotatedTextEdit
-        annotations: dict[str, types.ChangeAnnotation] | None = None
-        if confirm:
-            text_edit = types.AnnotatedTextEdit(
-                range=edit_range, new_text=new_text, annotation_id=ANNOTATION_ID
-            )
-            annotations = {
-                ANNOTATION_ID: types.ChangeAnnotation(
-                    label=self.target.title,
-                    needs_confirmation=True,
-                    description=f"Proposed by {self.target.bot}",
-                )
-            }
-        else:
-            text_edit = types.TextEdit(range=edit_range, new_text=new_text)
+            return types.WorkspaceEdit(changes={self.uri: [text_edit]})
         return types.WorkspaceEdit(
             document_changes=[
                 types.TextDocumentEdit(
@@ -257,8 +255,7 @@ class EditWriter:
                     ),
                     edits=[text_edit],
                 )
-            ],
-            change_annotations=annotations,
+            ]
         )
 
     # -- the end -----------------------------------------------------------------------
@@ -287,8 +284,16 @@ class EditWriter:
             return PoeError(
                 ErrorKind.BOT_FAILED, bot=self.target.bot, detail=f"the answer held no {what}"
             )
-        if self.mode == "confirm":
-            return await self._confirm(desired)
+        if self.mode == "review":
+            self.proposal = self.server.proposals.propose(
+                self.answer.id,
+                self.uri,
+                self.target.bot,
+                self.target.action,
+                self.tracker.span,
+                desired,
+            )
+            return None
         if await self._settle(desired):
             return None
         if self.stopped:
@@ -303,25 +308,6 @@ class EditWriter:
             if self.stopped:
                 return False
         return False
-
-    async def _confirm(self, desired: str) -> PoeError | None:
-        if self.server.supports_change_annotations():
-            if await self._write(desired, confirm=True):
-                return None
-        else:
-            answer = await self.server.window_show_message_request_async(
-                types.ShowMessageRequestParams(
-                    type=types.MessageType.Info,
-                    message=f"{self.target.title}: apply the proposed change?",
-                    actions=[types.MessageActionItem("Apply"), types.MessageActionItem("Discard")],
-                )
-            )
-            if answer is not None and answer.title == "Apply" and await self._settle(desired):
-                return None
-        if self.stopped:
-            return self.conflict_error
-        self.declined = True
-        return PoeError(ErrorKind.EDIT_REJECTED, detail="the change was not confirmed")
 
 
 def _position(pos: Any) -> types.Position:

@@ -15,14 +15,8 @@ from lsprotocol import types
 
 from poe_lsp.core.textdoc import Document, Pos, Span
 
-from .commands import (
-    invalid,
-    open_document,
-    parse_position,
-    parse_range,
-    start_job,
-    the_argument,
-)
+from .arguments import invalid, open_document, parse_position, parse_range, the_argument
+from .commands import start_job
 from .jobs import JobManager
 from .server import PoeServer
 

@@ -2,20 +2,35 @@
 
 A job runs as one background task that
 
-1. asks the user's consent if the bot is not one their own settings name,
+1. asks the user's consent if the bot is not one their own settings name, and
+   if the workspace's settings raise the job's cost over their own
+   (:mod:`poe_lsp.cost`; refused, the job goes on with the user's values),
 2. streams the answer from Poe (an inner task, so that cancelling it closes
    the upstream HTTP stream while the job still finishes cleanly),
-3. publishes what arrives — ``poe/stream`` and ``$/progress`` reports,
-   coalesced to at most 20 a second, the first chunk at once —
+3. publishes what arrives — ``poe/stream``, and ``$/progress`` reports that
+   say how much has arrived (never the answer's text: clients show them in
+   their status lines) — coalesced to at most 20 a second, the first chunk at
+   once,
 4. delivers the result: edits through :class:`poe_lsp.lsp.edits.EditWriter`, or an
-   explanation kept for hover and shown to clients that do not stream,
-5. sends exactly one ``poe/done`` after its last edit, and ends the progress.
+   explanation kept for hover and shown to clients that do not stream
+   (:mod:`poe_lsp.lsp.explanations`),
+5. ends the progress and sends exactly one ``poe/done`` after its last edit.
+
+``poe/*`` notifications go only to clients that declared
+``experimental.poe.stream``; the others get standard LSP only (progress, edits,
+hover, ``window/showMessage``), and a failure reaches each client once: in
+``poe/done`` or as a message.
+
+Why one module of this length: a job's life (consent, stream, publish,
+progress, delivery) is one sequence whose steps share the job's state;
+splitting it would pass that state between modules for no reader's gain.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import logging
 import time
@@ -30,11 +45,15 @@ from poe_lsp.core.errors import ErrorKind, PoeError
 from poe_lsp.core.outcome import Status
 from poe_lsp.core.planning import Renderer
 from poe_lsp.core.textdoc import HoverRegion, Span
-from poe_lsp.poe.pipeline import AnswerRequest, stream_answer
+from poe_lsp.poe.pipeline import AnswerRequest, AnswerTooLong, stream_answer
 
+from . import explanations
+from .consent import Consent
 from .edits import EditTarget, EditWriter
+from .proposals import hunks_json
 
 if TYPE_CHECKING:
+    from poe_lsp.core.cost import Raise
     from poe_lsp.poe.attachments import FileToAttach
 
     from .server import PoeServer
@@ -43,12 +62,29 @@ log = logging.getLogger(__name__)
 
 STREAM_INTERVAL = 0.051
 """Seconds between two ``poe/stream`` notifications of one job (at most 20 a second)."""
-PROGRESS_TAIL = 80
-"""Characters of the streamed text shown in a progress report."""
 PROGRESS_DELAY = 0.05
 """Seconds a job waits for its first chunk before it creates its progress token."""
 
 _ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a job sends, prepared from the settings it runs with."""
+
+    prompt: str
+    parameters: dict[str, Any]
+    attachments: tuple[FileToAttach, ...]
+    answer_max_chars: int
+
+
+@dataclass(frozen=True)
+class CostQuestion:
+    """Raises of the workspace's settings the user has not answered yet."""
+
+    items: tuple[Raise, ...]
+    if_refused: Prepared | PoeError
+    """What the job sends if the user refuses, or the error it fails with then."""
 
 
 @dataclass
@@ -70,6 +106,17 @@ class JobSpec:
     """Whether ``edits.mode: stream`` may write before the answer is complete."""
     attachments: tuple[FileToAttach, ...] = ()
     """Files uploaded and attached to the message before the prompt is sent."""
+    answer_max_chars: int = 200000
+    """The longest answer read (``answer.maxChars`` as this job runs with it)."""
+    cost_question: CostQuestion | None = None
+    """Asked before anything is sent; ``None`` when there is nothing to ask."""
+
+    def use(self, prepared: Prepared) -> None:
+        """Send ``prepared`` instead of what the spec was made with."""
+        self.prompt = prepared.prompt
+        self.parameters = prepared.parameters
+        self.attachments = prepared.attachments
+        self.answer_max_chars = prepared.answer_max_chars
 
 
 @dataclass
@@ -96,11 +143,18 @@ class Job:
     writer: EditWriter | None = None
     region: HoverRegion | None = None
     progress_token: int | str | None = None
+    started: float = field(default_factory=time.monotonic)
 
     def cancel(self) -> None:
         """Stop the upstream stream; the job then finishes as ``cancelled``."""
         if self.stream_task is not None and not self.stream_task.done():
             self.stream_task.cancel()
+
+
+def progress_status(characters: int, seconds: float) -> str:
+    """A progress report's message: how much has arrived, and since when."""
+    unit = "character" if characters == 1 else "characters"
+    return f"{characters:,} {unit} · {seconds:.1f} s"
 
 
 class JobManager:
@@ -109,7 +163,7 @@ class JobManager:
     def __init__(self, server: PoeServer) -> None:
         self.server = server
         self.running: dict[str, Job] = {}
-        self._consent: dict[str, asyncio.Future[bool]] = {}
+        self.consent = Consent(server)
 
     def start(self, spec: JobSpec) -> Job:
         """Register a job and run it in the background."""
@@ -139,7 +193,7 @@ class JobManager:
     @property
     def pending_consents(self) -> int:
         """Consent questions still waiting for the user's answer."""
-        return len(self._consent)
+        return self.consent.pending
 
     def editing_job_overlapping(self, uri: str, span: Span) -> Job | None:
         """A running editing job whose target overlaps ``span``, if any."""
@@ -232,8 +286,16 @@ class JobManager:
     async def _stream(self, job: Job, replied: asyncio.Event) -> None:
         await replied.wait()
         spec = job.spec
-        if not await self._allowed(spec.bot):
+        if not await self.consent.bot_allowed(spec.bot):
             raise PoeError(ErrorKind.NOT_ALLOWED, bot=spec.bot)
+        if spec.cost_question is not None and not await self.consent.costs_allowed(
+            spec.cost_question.items
+        ):
+            refused = spec.cost_question.if_refused
+            if isinstance(refused, PoeError):
+                raise refused
+            log.info("%s: the workspace's cost raises were not allowed; own values", job.id)
+            spec.use(refused)
         settings = self.server.settings
 
         told = False
@@ -257,8 +319,12 @@ class JobManager:
             log.warning("%s: %s", job.id, message)
             self.server.show(types.MessageType.Warning, f"poe-lsp: {message}")
 
-        request = AnswerRequest.from_settings(
-            settings, spec.bot, spec.prompt, spec.parameters, spec.attachments
+        request = dataclasses.replace(
+            AnswerRequest.from_settings(
+                settings, spec.bot, spec.prompt, spec.parameters, spec.attachments
+            ),
+            # The cap the job runs with: the workspace's only if the user allowed it.
+            max_chars=spec.answer_max_chars,
         )
         answers = stream_answer(
             self.server.poe_client,
@@ -268,59 +334,25 @@ class JobManager:
             warn=warn,
             on_retry=on_retry,
         )
-        async with contextlib.aclosing(answers) as stream:
-            async for text in stream:
-                job.text = text
-                if text and not job.answering.done():
-                    # The first chunk goes out now, not after a switch to the publisher.
-                    self._notify_stream(job)
-                    job.answering.set_result(None)
-                job.changed.set()
-                if job.writer is not None:
-                    job.writer.wake()
-                    if job.writer.stopped:
-                        break
-
-    # -- consent --------------------------------------------------------------------------
-
-    async def _allowed(self, bot: str) -> bool:
-        server = self.server
-        if bot in server.user_bots or bot in server.consented_bots:
-            return True
-        pending = self._consent.get(bot)
-        if pending is None:
-            # The question is no one job's: cancelling the job that asked must not
-            # leave it unresolved for the jobs waiting on it (they would hang).
-            pending = server.run_task(self._ask_consent(bot), f"consent {bot}")
-            self._consent[bot] = pending
-        return await asyncio.shield(pending)
-
-    async def _ask_consent(self, bot: str) -> bool:
-        server = self.server
         try:
-            answer = await server.window_show_message_request_async(
-                types.ShowMessageRequestParams(
-                    type=types.MessageType.Warning,
-                    message=(
-                        f"poe-lsp: the workspace or a command asks for the bot '{bot}', "
-                        "which your own settings do not name. Allow it to spend your Poe "
-                        "points for this session?"
-                    ),
-                    actions=[
-                        types.MessageActionItem("Allow"),
-                        types.MessageActionItem("Cancel"),
-                    ],
-                )
-            )
-            allowed = answer is not None and answer.title == "Allow"
-        except Exception:
-            log.warning("consent request for %s failed", bot, exc_info=True)
-            allowed = False
-        finally:
-            self._consent.pop(bot, None)
-        if allowed:
-            server.consented_bots.add(bot)
-        return allowed
+            async with contextlib.aclosing(answers) as stream:
+                async for text in stream:
+                    job.text = text
+                    if text and not job.answering.done():
+                        # The first chunk goes out now, not after a switch to the publisher.
+                        self._notify_stream(job)
+                        job.answering.set_result(None)
+                    job.changed.set()
+                    if job.writer is not None:
+                        job.writer.wake()
+                        if job.writer.stopped:
+                            break
+        except AnswerTooLong as exc:
+            # Shown up to the cap (poe/stream, poe/done); the writer is not woken:
+            # a truncated answer never reaches the document.
+            job.text = exc.partial
+            job.changed.set()
+            raise
 
     # -- publishing -------------------------------------------------------------------------
 
@@ -371,12 +403,12 @@ class JobManager:
         # client that sees a text that does not extend what it has starts over.
         delta = text[len(job.sent_text) :] if text.startswith(job.sent_text) else text
         job.sent_text = text
-        self.server.protocol.notify(
-            "poe/stream", {**self._payload(job), "delta": delta, "text": text}
-        )
+        if self.server.renders_jobs:
+            self.server.protocol.notify(
+                "poe/stream", {**self._payload(job), "delta": delta, "text": text}
+            )
         job.notified_at = time.monotonic()
-        tail = " ".join(text[-PROGRESS_TAIL:].split())
-        self._report(job, tail)
+        self._report(job, progress_status(len(text), time.monotonic() - job.started))
 
     # -- progress ---------------------------------------------------------------------------
 
@@ -425,28 +457,28 @@ class JobManager:
     # -- the end ------------------------------------------------------------------------------
 
     def _deliver(self, job: Job, error: PoeError | None) -> None:
-        """Hover, messages and progress end first: ``poe/done`` is the job's last word."""
+        """Hover, message and progress end first: ``poe/done`` is the job's last word.
+
+        One failure channel: a client that renders ``poe/done`` reads the error
+        there; every other client gets it (and the explanation) as standard LSP.
+        """
         server, spec = self.server, job.spec
         if job.region is not None:
             if job.status == "done":
                 server.hovers.keep(spec.uri, job.region, job.text)
-                if not server.stream_capable and job.text.strip():
-                    server.show(types.MessageType.Info, f"{spec.bot}: {job.text}")
+                if not server.renders_jobs and job.text.strip():
+                    explanations.present(server, job.region, spec.uri, spec.bot, job.text)
             else:
                 server.hovers.drop(spec.uri, job.region)
+        if not server.renders_jobs and error is not None and job.status != "done":
+            server.show(_message_type(job.status, error), f"poe-lsp: {error.message}")
         outcome = {"done": "done", "cancelled": "cancelled", "failed": "failed"}[
             job.status or "failed"
         ]
         self._end_progress(job, job.error or outcome)
-        if job.status == "failed" and error is not None:
-            kind = (
-                types.MessageType.Warning
-                if error.kind is ErrorKind.CONFLICT
-                else types.MessageType.Error
-            )
-            server.show(kind, f"poe-lsp: {error.message}")
-        elif job.status == "cancelled" and error is not None:
-            server.show(types.MessageType.Info, f"poe-lsp: {error.message}")
+        proposal = job.writer.proposal if job.writer is not None else None
+        if not server.renders_jobs:
+            return
         server.protocol.notify(
             "poe/done",
             {
@@ -454,5 +486,20 @@ class JobManager:
                 "status": job.status,
                 "text": job.text,
                 **({"error": job.error} if job.error else {}),
+                **(
+                    {"proposal": {"hunks": hunks_json(server, proposal)}}
+                    if proposal is not None
+                    else {}
+                ),
             },
         )
+
+
+def _message_type(status: Status | None, error: PoeError) -> types.MessageType:
+    """How loud a job's end is: a failure is an error, unless the user's own typing
+    caused it; a cancellation is news."""
+    if status == "cancelled":
+        return types.MessageType.Info
+    if error.kind is ErrorKind.CONFLICT:
+        return types.MessageType.Warning
+    return types.MessageType.Error

@@ -30,8 +30,10 @@ def offset_of(doc: Document, position: types.Position, encoding: Encoding) -> in
 
 
 def span_of(doc: Document, rng: types.Range, encoding: Encoding) -> Span:
-    """The offsets an LSP range covers."""
-    return Span(offset_of(doc, rng.start, encoding), offset_of(doc, rng.end, encoding))
+    """The offsets an LSP range covers; a range given end first covers the same
+    text (clients send such ranges, and a request must not fail on one)."""
+    start, end = offset_of(doc, rng.start, encoding), offset_of(doc, rng.end, encoding)
+    return Span(min(start, end), max(start, end))
 
 
 def range_of(doc: Document, span: Span, encoding: Encoding) -> types.Range:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
+import uuid
 from collections.abc import Callable, Coroutine, Generator
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -19,6 +21,7 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from poe_lsp import __version__
 from poe_lsp.core.hovers import HoverStore
+from poe_lsp.core.review import ProposalStore
 from poe_lsp.core.settings import Secrets, Settings, SettingsReader
 from poe_lsp.core.textdoc import DocumentStore, Encoding
 
@@ -47,13 +50,14 @@ class PoeProtocol(LanguageServerProtocol):
     ) -> Generator[Any, Any, Any]:
         from pygls.exceptions import JsonRpcInvalidParams
 
-        handler = self._server.command_handlers.get(params.command)
+        server = self._server
+        handler = server.command_handlers.get(params.command)
         if handler is None:
-            known = ", ".join(sorted(self._server.command_handlers))
-            raise JsonRpcInvalidParams(
-                message=f"Unknown command {params.command!r}; poe-lsp offers {known}."
-            )
-        result = yield handler, (self._server, params), None
+            known = ", ".join(sorted(server.command_handlers))
+            message = f"Unknown command {params.command!r}; poe-lsp offers {known}."
+            server.tell_refusal(message)
+            raise JsonRpcInvalidParams(message=message)
+        result = yield _telling_refusals(handler), (server, params), None
         return result
 
     # The text of open documents lives in our DocumentStore only.  pygls would keep
@@ -99,6 +103,22 @@ class PoeProtocol(LanguageServerProtocol):
             future.add_done_callback(forget)
 
 
+def _telling_refusals(handler: CommandHandler) -> CommandHandler:
+    """``handler``, with the error it answers also shown to clients that drop it."""
+
+    async def run(server: PoeServer, params: types.ExecuteCommandParams) -> Any:
+        from pygls.exceptions import JsonRpcException
+
+        try:
+            result = handler(server, params)
+            return (await result) if inspect.isawaitable(result) else result
+        except JsonRpcException as error:
+            server.tell_refusal(error.message)
+            raise
+
+    return run
+
+
 class PoeServer(LanguageServer):
     """Holds what the features share: documents, settings, jobs, the Poe client."""
 
@@ -110,6 +130,9 @@ class PoeServer(LanguageServer):
         self.workspace_options: dict[str, Any] = {}
         self.reader = SettingsReader(self.show_warning)
         self.settings = Settings()
+        """The settings in force: the user's own, with the workspace's over them."""
+        self.user_settings = Settings()
+        """The user's own settings (initialization options): what costs need no consent."""
         self.secrets = Secrets()
         self.user_bots: frozenset[str] = frozenset()
         self.consented_bots: set[str] = set()
@@ -122,6 +145,8 @@ class PoeServer(LanguageServer):
         self.parameters_note_shown = False
         self.hovers = HoverStore(self.documents)
         """Finished explanations, for ``textDocument/hover``."""
+        self.proposals = ProposalStore(self.documents)
+        """Review proposals waiting for the user's accept or reject."""
 
     # -- client facts ---------------------------------------------------------------
 
@@ -152,15 +177,28 @@ class PoeServer(LanguageServer):
             return True
         return self.client_name.lower() == "neovim"
 
-    def supports_change_annotations(self) -> bool:
-        """Whether the client can show a confirmation for annotated edits."""
+    def supports_apply_edit(self) -> bool:
+        """Whether the client takes ``workspace/applyEdit`` (Vim's ALE, for one, does not)."""
         ws = self.client_capabilities.workspace
-        return bool(
-            ws
-            and ws.workspace_edit
-            and ws.workspace_edit.document_changes
-            and ws.workspace_edit.change_annotation_support
-        )
+        return bool(ws and ws.apply_edit)
+
+    def supports_show_document(self) -> bool:
+        """Whether the client opens documents on ``window/showDocument``."""
+        window = self.client_capabilities.window
+        return bool(window and window.show_document and window.show_document.support)
+
+    @property
+    def renders_jobs(self) -> bool:
+        """Whether the client declared ``experimental.poe.stream``: it renders the
+        ``poe/*`` notifications, a job's failure included, and shows the errors
+        answered to its own command requests.  Only such a client is sent ``poe/*``;
+        every other one gets standard LSP only, failures as ``window/showMessage``."""
+        return self.stream_capable
+
+    def supports_code_lens_refresh(self) -> bool:
+        """Whether the client asks again for code lenses on ``workspace/codeLens/refresh``."""
+        ws = self.client_capabilities.workspace
+        return bool(ws and ws.code_lens and ws.code_lens.refresh_support)
 
     # -- the Poe client, created on first use ---------------------------------------
 
@@ -200,6 +238,34 @@ class PoeServer(LanguageServer):
     def show_warning(self, message: str) -> None:
         """Show a warning to the user."""
         self.show(types.MessageType.Warning, message)
+
+    def tell_refusal(self, message: str) -> None:
+        """An error answered to a command the user picked (a code action, a command),
+        also as ``window/showMessage`` for clients that do not show such errors
+        (Vim's ALE drops them; Emacs shows a raw dump).  Clients that render
+        ``poe/*`` show the error themselves, so they are not told twice."""
+        if not self.renders_jobs:
+            self.show(types.MessageType.Error, f"poe-lsp: {message}")
+
+    async def request_within(self, method: str, params: Any, seconds: float) -> Any:
+        """Send a request to the client; give up after ``seconds``.
+
+        Raises :class:`TimeoutError` then, after withdrawing the request
+        (``$/cancelRequest``) and forgetting it: pygls would otherwise keep its
+        future until an answer that may never come (ALE never answers
+        ``workspace/applyEdit``).
+        """
+        msg_id = f"poe-{uuid.uuid4().hex}"
+        protocol = self.protocol
+        future = protocol.send_request(method, params, msg_id=msg_id)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), seconds)
+        except (TimeoutError, asyncio.CancelledError):
+            protocol._request_futures.pop(msg_id, None)
+            protocol._result_types.pop(msg_id, None)
+            with contextlib.suppress(Exception):
+                protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
+            raise
 
     # -- background tasks ---------------------------------------------------------
 
@@ -245,12 +311,22 @@ class PoeServer(LanguageServer):
         with framing.installed():
             super().start_io(stdin, stdout)
 
-    def start_tcp(self, host: str, port: int) -> None:
-        """Serve one TCP client with the framing that survives malformed input."""
-        from . import framing
+    # pygls's version returns nothing and serves every connection without a token.
+    def start_tcp(self, host: str, port: int, token: str | None = None) -> bool:  # type: ignore[override]
+        """Serve exactly one TCP client, which must send ``token`` (see tcp.py),
+        then return: a second client never takes over the first one's server.
+        False if that client was disconnected for what it sent."""
+        import threading
 
-        with framing.installed():
-            super().start_tcp(host, port)
+        from .tcp import serve_one
+
+        if not token:
+            raise ValueError("poe-lsp serves TCP only with a token")
+        self._stop_event = stop = threading.Event()
+        try:
+            return asyncio.run(serve_one(self.protocol, host, port, token, stop))
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]
 
     def register_command(self, name: str, handler: CommandHandler) -> None:
         """Expose a command in ``executeCommandProvider`` and dispatch it to ``handler``."""

@@ -44,6 +44,7 @@ def counts(server: PoeServer, jobs: JobManager, *, objects: bool = False) -> dic
         "openDocuments": len(documents),
         "trackedRanges": server.documents.listener_count(),
         "hoverRegions": len(server.hovers),
+        "proposals": len(server.proposals),
         "progressTokens": len(server.work_done_progress.tokens),
         "requestFutures": len(protocol._request_futures),
         "resultTypes": len(protocol._result_types),

@@ -9,7 +9,7 @@ through the server and no import cycle can form.
 
 from __future__ import annotations
 
-from . import code_actions, commands, config, document, documents, fix, hover, status
+from . import code_actions, commands, config, document, documents, fix, hover, review, status
 from .jobs import JobManager
 from .server import PoeServer
 
@@ -23,7 +23,8 @@ def create_server() -> PoeServer:
     commands.setup(server, jobs)
     fix.setup(server, jobs)
     document.setup(server, jobs)
-    code_actions.setup(server)
+    proposals = review.setup(server)
+    code_actions.setup(server, extra=[proposals.code_actions])
     hover.setup(server)
     status.setup(server, jobs)
     return server

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from poe_lsp.core.botnames import is_bot_name, quoted
 from poe_lsp.core.endpoints import DEFAULT_BASE_URL, PROJECT_URL
 from poe_lsp.core.errors import ErrorKind, PoeError
 from poe_lsp.poe.retrying import RetryPolicy, TextEvent, stream_with_retries
@@ -190,6 +191,9 @@ class PoeClient(RetryPolicy):
         the client's) is how long the bot may send nothing at all before the
         request fails as ``TIMED_OUT``.
         """
+        if not is_bot_name(bot):
+            # The name is a path on the user's endpoint: never request another one.
+            raise PoeError(ErrorKind.BAD_BOT_NAME, bot=quoted(bot))
         if not self._api_key:
             raise PoeError(ErrorKind.NO_KEY, bot=bot)
         fp = _fp()
@@ -300,6 +304,8 @@ class PoeClient(RetryPolicy):
         app_referer: str = PROJECT_URL,
     ) -> tuple[bool, str]:
         """Ask ``bot`` for its settings (spends no points): ``(ok, one-line description)``."""
+        if not is_bot_name(bot):
+            return False, PoeError(ErrorKind.BAD_BOT_NAME, bot=quoted(bot)).message
         if not self._api_key:
             return False, PoeError(ErrorKind.NO_KEY, bot=bot).message
         fp = _fp()
@@ -371,6 +377,8 @@ def _to_event(message: Any) -> TextEvent | None:
 def _status_error(status: int, retry_after: float | None, bot: str) -> tuple[PoeError, bool]:
     if status in (401, 403):
         return PoeError(ErrorKind.KEY_REJECTED, bot=bot, detail=f"HTTP {status}"), False
+    if status == 402:
+        return PoeError(ErrorKind.OUT_OF_POINTS, bot=bot, detail="HTTP 402"), False
     if status == 404:
         return PoeError(ErrorKind.UNKNOWN_BOT, bot=bot, detail="HTTP 404"), False
     if status == 429:

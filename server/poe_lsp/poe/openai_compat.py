@@ -23,6 +23,7 @@ import logging
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from poe_lsp.core.botnames import is_bot_name, quoted
 from poe_lsp.core.endpoints import DEFAULT_OPENAI_BASE_URL, PROJECT_URL
 from poe_lsp.core.errors import ErrorKind, PoeError
 from poe_lsp.core.settings import PARAMETERS_IGNORED_NOTE
@@ -83,6 +84,8 @@ class OpenAIClient(RetryPolicy):
         ``parameters`` and ``attachments`` are not sent (the endpoint has neither);
         callers tell the user.
         """
+        if not is_bot_name(bot):
+            raise PoeError(ErrorKind.BAD_BOT_NAME, bot=quoted(bot))
         if not self._api_key:
             raise PoeError(ErrorKind.NO_KEY, bot=bot)
         if parameters:

@@ -33,6 +33,14 @@ def _quiet(_message: str) -> None:
     return None
 
 
+class AnswerTooLong(PoeError):
+    """The answer passed the cap; ``partial`` holds it up to the cap."""
+
+    def __init__(self, bot: str, cap: int, partial: str) -> None:
+        super().__init__(ErrorKind.ANSWER_TOO_LONG, bot=bot, detail=f"{cap} characters")
+        self.partial = partial
+
+
 @dataclass(frozen=True)
 class AnswerRequest:
     """Everything one answer needs."""
@@ -121,10 +129,7 @@ async def stream_answer(
             text = event.text if event.replace else text + event.text
             if len(text) > request.max_chars:
                 # A runaway answer: stop reading (leaving the block closes the
-                # upstream stream) and never hand on a truncated answer.
-                raise PoeError(
-                    ErrorKind.ANSWER_TOO_LONG,
-                    bot=request.bot,
-                    detail=f"{request.max_chars} characters",
-                )
+                # upstream stream); what was read up to the cap goes with the
+                # error, to show, never to write.
+                raise AnswerTooLong(request.bot, request.max_chars, text[: request.max_chars])
             yield text

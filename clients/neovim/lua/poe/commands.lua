@@ -45,6 +45,16 @@ M.subcommands = {
       end, names)
     end,
   },
+  accept = {
+    run = function(opts)
+      require('poe').accept(opts.bang)
+    end,
+  },
+  reject = {
+    run = function(opts)
+      require('poe').reject(opts.bang)
+    end,
+  },
   cancel = {
     run = function()
       require('poe').cancel()

@@ -1,5 +1,6 @@
 -- `workspace/applyEdit` for poe-lsp: a streamed refactor arrives as many
--- edits, and all of one job's edits become a single undo step.
+-- edits, and all of one job's edits become a single undo step; any other
+-- edit (an accepted review proposal) is one undo step of its own.
 --
 -- Before a job's first edit the undo block is closed (so the job never joins
 -- the user's last change); each later edit of the job is joined to the one
@@ -99,6 +100,14 @@ function M.apply(_, params, ctx)
       ok, err = pcall(vim.lsp.util.apply_workspace_edit, params.edit, client.offset_encoding)
     end)
     state.tick = vim.api.nvim_buf_get_changedtick(bufnr)
+  elseif bufnr and vim.api.nvim_buf_is_loaded(bufnr) then
+    -- An edit of its own (an accepted proposal): one undo step, neither
+    -- joined to the user's last change nor to whatever comes next.
+    vim.api.nvim_buf_call(bufnr, function()
+      close_block(bufnr)
+      ok, err = pcall(vim.lsp.util.apply_workspace_edit, params.edit, client.offset_encoding)
+      close_block(bufnr)
+    end)
   else
     ok, err = pcall(vim.lsp.util.apply_workspace_edit, params.edit, client.offset_encoding)
   end

@@ -1,6 +1,12 @@
 -- The floating window that explanations stream into.
+--
+-- The window does not take the cursor (unless `float.enter`), so `q` is
+-- mapped where the user is: in the float's own buffer, and, while the float
+-- is open, in the source buffer. A buffer-local `q` of the user's there is
+-- saved and put back when the float closes.
 
 local config = require('poe.config')
+local markdown = require('poe.markdown')
 
 local M = {}
 
@@ -16,15 +22,60 @@ local M = {}
 ---@type poe.Explanation?
 M.last = nil
 
----@type { buf: integer?, win: integer? }
-local state = { buf = nil, win = nil }
+---@class poe.CloseKey
+---@field buf integer The source buffer that maps `q` while the float is open.
+---@field saved table? The user's own buffer-local `q` there (`maparg()`), if any.
+
+---@type { buf: integer?, win: integer?, key: poe.CloseKey? }
+local state = { buf = nil, win = nil, key = nil }
+
+local CLOSE_KEY = 'q'
+local CLOSE_DESC = 'Close the Poe window'
 
 local FOOTERS = {
-  streaming = ' streaming… ',
+  streaming = ' streaming… · q closes ',
   done = ' q closes ',
-  failed = ' failed ',
-  cancelled = ' cancelled ',
+  failed = ' failed · q closes ',
+  cancelled = ' cancelled · q closes ',
 }
+
+--- A new explanation of `range` in `bufnr`, still empty.
+---@param bufnr integer
+---@param range lsp.Range?
+---@param verb 'Explain'|'Ask'
+---@return poe.Explanation
+function M.new(bufnr, range, verb)
+  return {
+    bufnr = bufnr,
+    range = range,
+    tick = vim.api.nvim_buf_get_changedtick(bufnr),
+    title = 'Poe · ' .. verb,
+    verb = verb,
+    text = '',
+    status = 'streaming',
+  }
+end
+
+--- The last explanation when it is of the same range of the unchanged
+--- buffer and did not fail: reopening it answers without a new job.
+---@param bufnr integer
+---@param range lsp.Range
+---@return poe.Explanation?
+function M.reusable(bufnr, range)
+  local last = M.last
+  if
+    last
+    and last.verb == 'Explain'
+    and last.bufnr == bufnr
+    and last.tick == vim.api.nvim_buf_get_changedtick(bufnr)
+    and vim.deep_equal(last.range, range)
+    and last.status ~= 'failed'
+    and last.status ~= 'cancelled'
+  then
+    return last
+  end
+  return nil
+end
 
 ---@return boolean
 local function win_valid()
@@ -39,7 +90,7 @@ local function ensure_buf()
   local buf = vim.api.nvim_create_buf(false, true)
   vim.bo[buf].bufhidden = 'hide'
   vim.bo[buf].filetype = 'markdown'
-  vim.keymap.set('n', 'q', M.close, { buffer = buf, nowait = true, desc = 'Close the Poe window' })
+  vim.keymap.set('n', CLOSE_KEY, M.close, { buffer = buf, nowait = true, desc = CLOSE_DESC })
   state.buf = buf
   return buf
 end
@@ -72,6 +123,43 @@ local function layout(lines)
   }
 end
 
+--- Put back what `q` was in the source buffer before the float opened.
+local function unmap_source()
+  local key = state.key
+  state.key = nil
+  if not key or not vim.api.nvim_buf_is_valid(key.buf) then
+    return
+  end
+  vim.api.nvim_buf_call(key.buf, function()
+    local current = vim.fn.maparg(CLOSE_KEY, 'n', false, true)
+    -- Only our own mapping goes: one the user made meanwhile stays.
+    if current.buffer == 1 and current.desc == CLOSE_DESC then
+      vim.keymap.del('n', CLOSE_KEY, { buffer = key.buf })
+      if key.saved then
+        vim.fn.mapset('n', false, key.saved)
+      end
+    end
+  end)
+end
+
+--- Map `q` in the source buffer to close the float, keeping the user's own
+--- buffer-local `q` (a global one is only shadowed) to put back later.
+---@param bufnr integer
+local function map_source(bufnr)
+  if state.key and state.key.buf == bufnr then
+    return
+  end
+  unmap_source()
+  if not vim.api.nvim_buf_is_valid(bufnr) or bufnr == state.buf then
+    return
+  end
+  local saved = vim.api.nvim_buf_call(bufnr, function()
+    return vim.fn.maparg(CLOSE_KEY, 'n', false, true)
+  end)
+  state.key = { buf = bufnr, saved = saved.buffer == 1 and saved or nil }
+  vim.keymap.set('n', CLOSE_KEY, M.close, { buffer = bufnr, nowait = true, desc = CLOSE_DESC })
+end
+
 --- Show an explanation (open the window, or update it in place).
 ---@param explanation poe.Explanation
 function M.show(explanation)
@@ -82,6 +170,7 @@ function M.show(explanation)
   vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
   vim.bo[buf].modifiable = false
   vim.bo[buf].modified = false
+  markdown.render(buf, lines)
 
   local win_config = layout(lines)
   local opts = config.options.float or {}
@@ -98,11 +187,25 @@ function M.show(explanation)
     win_config.border = opts.border or 'rounded'
     win_config.style = 'minimal'
     win_config.focusable = true
-    state.win = vim.api.nvim_open_win(buf, opts.enter == true, win_config)
-    vim.wo[state.win].wrap = true
-    vim.wo[state.win].linebreak = true
-    vim.wo[state.win].conceallevel = 2
+    local win = vim.api.nvim_open_win(buf, opts.enter == true, win_config)
+    state.win = win
+    vim.wo[win].wrap = true
+    vim.wo[win].linebreak = true
+    markdown.window_options(win)
+    -- However the window goes (`q`, `:Poe close`, `:close` inside it), `q`
+    -- goes back to what it was.
+    vim.api.nvim_create_autocmd('WinClosed', {
+      pattern = tostring(win),
+      once = true,
+      callback = function()
+        if state.win == win then
+          state.win = nil
+        end
+        unmap_source()
+      end,
+    })
   end
+  map_source(explanation.bufnr)
   -- Follow the text as it arrives, unless the reader is in the window.
   if vim.api.nvim_get_current_win() ~= state.win then
     vim.api.nvim_win_set_cursor(state.win, { #lines, 0 })
@@ -125,6 +228,7 @@ function M.close()
     vim.api.nvim_win_close(state.win, true)
   end
   state.win = nil
+  unmap_source()
 end
 
 --- The window and buffer currently showing an explanation, if any.

@@ -72,6 +72,15 @@ function M.check()
     })
   end
 
+  -- Why a refactor writes nothing at once: it is proposed for review.
+  local init = cfg and cfg.init_options or {}
+  local mode = vim.tbl_get(init, 'edits', 'mode') or init['edits.mode'] or 'review'
+  if mode == 'review' or mode == 'confirm' then
+    vim.health.info('edits.mode: review: edit jobs are proposed as an inline diff to :Poe accept')
+  else
+    vim.health.info(('edits.mode: %s: edit jobs write into the buffer'):format(tostring(mode)))
+  end
+
   if not vim.lsp.is_enabled('poe') then
     vim.health.warn("the server is not enabled: call vim.lsp.enable('poe')")
   end

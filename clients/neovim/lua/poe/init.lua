@@ -1,17 +1,15 @@
 -- poe.nvim: send a selection to a Poe bot through poe-lsp and stream the
 -- answer back. See `:help poe`.
+--
+-- The public API only: each function reads what the user gave (the command's
+-- range, an instruction), builds the command's argument with `poe.args` and
+-- starts the job with `poe.jobs`; explanations go to `poe.float`.
 
+local args = require('poe.args')
 local config = require('poe.config')
 local jobs = require('poe.jobs')
-local range = require('poe.range')
 
 local M = {}
-
----@class poe.CommandOpts
----@field range? integer 0, 1 or 2 (as `nvim_create_user_command()` gives it)
----@field line1? integer
----@field line2? integer
----@field bang? boolean
 
 --- Override the defaults; optional. Server fields go to `vim.lsp.config()`.
 ---@param opts? poe.Config
@@ -28,46 +26,6 @@ local function notify(msg, level)
   vim.notify(msg, level or vim.log.levels.INFO, { title = 'Poe' })
 end
 
---- The bot chosen with `:Poe bot` for a buffer (or globally), if any.
----@param bufnr integer
----@return string?
-function M.bot(bufnr)
-  local bot = vim.b[bufnr].poe_bot or vim.g.poe_bot
-  if type(bot) == 'string' and bot ~= '' then
-    return bot
-  end
-  return nil
-end
-
----@param bufnr integer
----@param argument table
----@return table
-local function with_bot(bufnr, argument)
-  argument.bot = M.bot(bufnr)
-  return argument
-end
-
---- The command's range, or the cursor line when it has none.
----@param bufnr integer
----@param opts poe.CommandOpts
----@param encoding 'utf-8'|'utf-16'|'utf-32'
----@return lsp.Range
-local function selection(bufnr, opts, encoding)
-  local r = range.from_command(bufnr, {
-    range = opts.range or 0,
-    line1 = opts.line1 or 0,
-    line2 = opts.line2 or 0,
-  }, encoding)
-  if r then
-    return r
-  end
-  local line = vim.api.nvim_win_get_cursor(0)[1]
-  return range.lines(bufnr, line, line, encoding)
-end
-
----@param a lsp.Range?
----@param b lsp.Range?
----@return boolean
 --- What every action starts with: the current buffer and the poe client
 --- attached to it (nil, after telling the user, when there is none).
 ---@return integer bufnr
@@ -77,8 +35,43 @@ local function begin()
   return bufnr, jobs.require_client(bufnr)
 end
 
-local function same_range(a, b)
-  return vim.deep_equal(a, b)
+--- Start a job whose answer streams into the floating window.
+---@param bufnr integer
+---@param command string
+---@param argument table
+---@param verb 'Explain'|'Ask'
+local function into_float(bufnr, command, argument, verb)
+  local float = require('poe.float')
+  local explanation = float.new(bufnr, argument.range, verb)
+  jobs.start(bufnr, command, argument, 'float', {
+    explanation = explanation,
+    on_started = function()
+      float.show(explanation)
+    end,
+  })
+end
+
+--- Ask with `vim.ui.input()` unless `given` is already non-empty.
+---@param given? string
+---@param prompt string
+---@param on_text fun(text: string) called with the text (possibly empty)
+local function text_or_input(given, prompt, on_text)
+  if given and given ~= '' then
+    on_text(given)
+    return
+  end
+  vim.ui.input({ prompt = prompt }, function(input)
+    if input ~= nil then
+      on_text(input)
+    end
+  end)
+end
+
+--- The bot chosen with `:Poe bot` for a buffer (or globally), if any.
+---@param bufnr integer
+---@return string?
+function M.bot(bufnr)
+  return args.bot(bufnr)
 end
 
 --- Explain the selection (or the cursor line) in a floating window. The last
@@ -90,45 +83,14 @@ function M.explain(opts)
   if not client then
     return
   end
-  local r = selection(bufnr, opts, jobs.encoding(client))
-  local tick = vim.api.nvim_buf_get_changedtick(bufnr)
+  local argument = args.explain(bufnr, opts, jobs.encoding(client))
   local float = require('poe.float')
-  local last = float.last
-  if
-    not opts.bang
-    and last
-    and last.verb == 'Explain'
-    and last.bufnr == bufnr
-    and last.tick == tick
-    and same_range(last.range, r)
-    and last.status ~= 'failed'
-    and last.status ~= 'cancelled'
-  then
+  local last = not opts.bang and float.reusable(bufnr, argument.range)
+  if last then
     float.show(last)
     return
   end
-  ---@type poe.Explanation
-  local explanation = {
-    bufnr = bufnr,
-    range = r,
-    tick = tick,
-    title = 'Poe · Explain',
-    verb = 'Explain',
-    text = '',
-    status = 'streaming',
-  }
-  jobs.start(
-    bufnr,
-    'poe.explain',
-    with_bot(bufnr, { uri = vim.uri_from_bufnr(bufnr), range = r }),
-    'float',
-    {
-      explanation = explanation,
-      on_started = function()
-        float.show(explanation)
-      end,
-    }
-  )
+  into_float(bufnr, 'poe.explain', argument, 'Explain')
 end
 
 --- Rewrite the selection (or the cursor line); asks for an instruction with
@@ -141,22 +103,9 @@ function M.refactor(opts, instruction)
   if not client then
     return
   end
-  local r = selection(bufnr, opts, jobs.encoding(client))
-  local function send(text)
-    local argument = { uri = vim.uri_from_bufnr(bufnr), range = r }
-    if text and text ~= '' then
-      argument.instruction = text
-    end
-    jobs.start(bufnr, 'poe.refactor', with_bot(bufnr, argument), 'edit')
-  end
-  if instruction and instruction ~= '' then
-    send(instruction)
-    return
-  end
-  vim.ui.input({ prompt = 'Refactor instruction (empty for none): ' }, function(input)
-    if input ~= nil then
-      send(input)
-    end
+  local r = args.selection(bufnr, opts, jobs.encoding(client))
+  text_or_input(instruction, 'Refactor instruction (empty for none): ', function(text)
+    jobs.start(bufnr, 'poe.refactor', args.refactor(bufnr, r, text), 'edit')
   end)
 end
 
@@ -168,14 +117,7 @@ function M.document(opts)
   if not client then
     return
   end
-  local encoding = jobs.encoding(client)
-  local argument = { uri = vim.uri_from_bufnr(bufnr) }
-  if (opts.range or 0) > 0 then
-    argument.range = selection(bufnr, opts, encoding)
-  else
-    argument.position = range.cursor(bufnr, encoding)
-  end
-  jobs.start(bufnr, 'poe.document', with_bot(bufnr, argument), 'edit')
+  jobs.start(bufnr, 'poe.document', args.document(bufnr, opts, jobs.encoding(client)), 'edit')
 end
 
 --- Neovim diagnostics overlapping a line span, as LSP diagnostics in the
@@ -186,25 +128,7 @@ end
 ---@param encoding 'utf-8'|'utf-16'|'utf-32'
 ---@return lsp.Diagnostic[]
 function M.lsp_diagnostics(bufnr, first, last, encoding)
-  local found = {}
-  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
-    local end_lnum = d.end_lnum or d.lnum
-    if d.lnum <= last and end_lnum >= first then
-      ---@type lsp.Diagnostic
-      local diagnostic = {
-        range = {
-          start = range.from_bytes(bufnr, d.lnum, d.col, encoding),
-          ['end'] = range.from_bytes(bufnr, end_lnum, d.end_col or d.col, encoding),
-        },
-        severity = d.severity,
-        message = d.message,
-        source = d.source,
-        code = d.code,
-      }
-      table.insert(found, diagnostic)
-    end
-  end
-  return found
+  return args.diagnostics(bufnr, first, last, encoding)
 end
 
 --- Fix the diagnostics under the range (or on the cursor line).
@@ -215,25 +139,12 @@ function M.fix(opts)
   if not client then
     return
   end
-  local encoding = jobs.encoding(client)
-  local r ---@type lsp.Range
-  if (opts.range or 0) > 0 then
-    r = selection(bufnr, opts, encoding)
-  else
-    local cursor = range.cursor(bufnr, encoding)
-    r = { start = cursor, ['end'] = cursor }
-  end
-  local last = r['end'].line
-  if r['end'].character == 0 and last > r.start.line then
-    last = last - 1
-  end
-  local diagnostics = M.lsp_diagnostics(bufnr, r.start.line, last, encoding)
-  if #diagnostics == 0 then
+  local argument = args.fix(bufnr, opts, jobs.encoding(client))
+  if not argument then
     notify('No diagnostics here to fix.', vim.log.levels.WARN)
     return
   end
-  local argument = { uri = vim.uri_from_bufnr(bufnr), range = r, diagnostics = diagnostics }
-  jobs.start(bufnr, 'poe.fix', with_bot(bufnr, argument), 'edit')
+  jobs.start(bufnr, 'poe.fix', argument, 'edit')
 end
 
 --- Ask a free-form question about the selection (or the whole file without a
@@ -246,70 +157,35 @@ function M.ask(opts, prompt)
   if not client then
     return
   end
-  local encoding = jobs.encoding(client)
   local edit = opts.bang == true
-  local r = nil ---@type lsp.Range?
-  if (opts.range or 0) > 0 or edit then
-    r = selection(bufnr, opts, encoding)
-  end
-  local function send(text)
-    local argument = {
-      uri = vim.uri_from_bufnr(bufnr),
-      range = r,
-      prompt = text,
-      output = edit and 'edit' or 'explain',
-    }
-    if edit then
-      jobs.start(bufnr, 'poe.ask', with_bot(bufnr, argument), 'edit')
+  local r = args.ask_range(bufnr, opts, jobs.encoding(client))
+  text_or_input(prompt, 'Ask Poe: ', function(text)
+    if text == '' then
       return
     end
-    ---@type poe.Explanation
-    local explanation = {
-      bufnr = bufnr,
-      range = r,
-      tick = vim.api.nvim_buf_get_changedtick(bufnr),
-      title = 'Poe · Ask',
-      verb = 'Ask',
-      text = '',
-      status = 'streaming',
-    }
-    jobs.start(bufnr, 'poe.ask', with_bot(bufnr, argument), 'float', {
-      explanation = explanation,
-      on_started = function()
-        require('poe.float').show(explanation)
-      end,
-    })
-  end
-  if prompt and prompt ~= '' then
-    send(prompt)
-    return
-  end
-  vim.ui.input({ prompt = 'Ask Poe: ' }, function(input)
-    if input and input ~= '' then
-      send(input)
+    local argument = args.ask(bufnr, r, text, edit)
+    if edit then
+      jobs.start(bufnr, 'poe.ask', argument, 'edit')
+    else
+      into_float(bufnr, 'poe.ask', argument, 'Ask')
     end
   end)
 end
 
---- The bots the settings name (`poe.listBots`), synchronously (for completion).
+--- The bots the server lists (`poe.listBots`), synchronously (for completion).
 ---@param bufnr integer
 ---@return string[]
 function M.bot_names(bufnr)
-  local client = jobs.client(bufnr)
-  if not client then
-    return {}
-  end
-  local response = client:request_sync(
-    'workspace/executeCommand',
-    { command = 'poe.listBots', arguments = { vim.empty_dict() } },
-    1000,
-    bufnr
-  )
-  local names = {}
-  for _, item in ipairs(response and response.result or {}) do
-    table.insert(names, item.name)
-  end
-  return names
+  return require('poe.bots').names(bufnr)
+end
+
+--- Whether `name` keeps the server's bot-name rule (server/poe_lsp/botnames.py):
+--- a letter or digit, then letters, digits, `.`, `-` or `_`, at most 64 in
+--- all. A bot is requested at `<base>{name}`: nothing may leave that path.
+---@param name any
+---@return boolean
+function M.is_bot_name(name)
+  return require('poe.bots').is_name(name)
 end
 
 --- Choose the bot for this buffer (`buffer`) or for every buffer; without a
@@ -318,78 +194,51 @@ end
 ---@param name? string
 ---@param buffer? boolean
 function M.choose_bot(name, buffer)
-  local bufnr = vim.api.nvim_get_current_buf()
-  local function set(bot)
-    if bot == 'default' then
-      bot = nil
-    end
-    if buffer then
-      vim.b[bufnr].poe_bot = bot
-    else
-      vim.g.poe_bot = bot
-    end
-    notify(
-      ('Poe bot%s: %s'):format(
-        buffer and ' for this buffer' or '',
-        bot or 'the settings’ default'
-      )
-    )
-  end
-  if name and name ~= '' then
-    set(name)
-    return
-  end
-  local client = jobs.require_client(bufnr)
-  if not client then
-    return
-  end
-  client:request(
-    'workspace/executeCommand',
-    { command = 'poe.listBots', arguments = { vim.empty_dict() } },
-    function(err, result)
-      if err then
-        notify(err.message, vim.log.levels.ERROR)
-        return
-      end
-      local items = vim.deepcopy(result or {})
-      table.insert(items, { name = 'default', actions = {} })
-      vim.ui.select(items, {
-        prompt = buffer and 'Poe bot for this buffer' or 'Poe bot',
-        format_item = function(item)
-          if item.name == 'default' then
-            return 'default (as the settings say)'
-          end
-          return ('%s (%s)'):format(item.name, table.concat(item.actions or {}, ', '))
-        end,
-      }, function(choice)
-        if choice then
-          set(choice.name)
-        end
-      end)
-    end,
-    bufnr
-  )
+  require('poe.bots').choose(name, buffer == true)
+end
+
+--- Accept the proposed change under the cursor, or with `all` every
+--- proposed change of the buffer (one undo step per job).
+---@param all? boolean
+function M.accept(all)
+  require('poe.review').act('accept', all == true)
+end
+
+--- Reject the proposed change under the cursor, or with `all` every proposed
+--- change of the buffer; the text stays as it is.
+---@param all? boolean
+function M.reject(all)
+  require('poe.review').act('reject', all == true)
+end
+
+--- Move the cursor to the next (`direction` 1) or previous (-1) proposed
+--- change, `count` times.
+---@param direction 1|-1
+---@param count? integer
+function M.jump(direction, count)
+  require('poe.review').jump(direction, count or 1)
+end
+
+--- The proposed changes pending in a buffer (for a statusline): their job,
+--- bot, hunk id and the 1-based lines they replace (or are shown at).
+---@param bufnr? integer
+---@return { jobId: string, bot: string, hunk: integer, first: integer, last: integer }[]
+function M.proposals(bufnr)
+  return vim.tbl_map(function(found)
+    return {
+      jobId = found.proposal.job_id,
+      bot = found.proposal.bot,
+      hunk = found.hunk.id,
+      first = found.first + 1,
+      last = found.last,
+    }
+  end, require('poe.review').hunks(bufnr or vim.api.nvim_get_current_buf()))
 end
 
 --- Cancel the running jobs of this buffer, or every job when it has none.
 function M.cancel()
-  local bufnr = vim.api.nvim_get_current_buf()
-  local running = jobs.running(bufnr)
-  if #running == 0 then
-    running = jobs.running()
-  end
-  if #running == 0 then
+  if not jobs.cancel(vim.api.nvim_get_current_buf()) then
     notify('No Poe job is running.')
-    return
-  end
-  for _, job in ipairs(running) do
-    local client = vim.lsp.get_client_by_id(job.client_id)
-    if client then
-      client:request('workspace/executeCommand', {
-        command = 'poe.cancel',
-        arguments = { { jobId = job.id } },
-      }, function() end, job.bufnr)
-    end
   end
 end
 

@@ -21,11 +21,6 @@ M.jobs = {}
 ---@type table<string, { method: string, params: table }[]>
 local early = {}
 
---- Job errors shown recently, to drop the server's window/showMessage copy.
----@type table<string, integer>
-local shown_errors = {}
-
-local DEDUPE_MS = 400
 local PREFIX = 'poe-lsp: '
 
 ---@param msg string
@@ -79,6 +74,26 @@ function M.running(bufnr)
     end
   end
   return found
+end
+
+--- Cancel the running jobs of a buffer, or every job when it has none.
+---@param bufnr integer
+---@return boolean cancelling false when no job was running
+function M.cancel(bufnr)
+  local running = M.running(bufnr)
+  if #running == 0 then
+    running = M.running()
+  end
+  for _, job in ipairs(running) do
+    local client = vim.lsp.get_client_by_id(job.client_id)
+    if client then
+      client:request('workspace/executeCommand', {
+        command = 'poe.cancel',
+        arguments = { { jobId = job.id } },
+      }, function() end, job.bufnr)
+    end
+  end
+  return #running > 0
 end
 
 --- Send a job command; `on_started` gets the job once the server answers.
@@ -163,7 +178,7 @@ function M.on_stream(_, params, _)
 end
 
 --- `poe/done`: the job's last word.
----@param params { jobId: string, action: string, bot: string, status: string, text: string, error?: string }
+---@param params { jobId: string, action: string, bot: string, status: string, text: string, error?: string, proposal?: table }
 function M.on_done(_, params, _)
   local job = job_for('done', params)
   if not job then
@@ -185,8 +200,10 @@ function M.on_done(_, params, _)
   if job.output == 'edit' then
     require('poe.edits').finish(job.bufnr)
   end
+  if params.proposal and params.status == 'done' then
+    require('poe.review').on_done(params, job.client_id)
+  end
   if params.error then
-    shown_errors[params.error] = vim.uv.now()
     local level = params.status == 'failed' and vim.log.levels.ERROR or vim.log.levels.WARN
     notify(params.error, level)
   elseif params.status == 'cancelled' then
@@ -196,30 +213,26 @@ function M.on_done(_, params, _)
   M.jobs[job.id] = nil
 end
 
---- `window/showMessage`: a job failure also arrives as `poe/done` (shown
---- there); show every other message once, through `vim.notify`.
+--- Show an error sentence the server answered to one of the plugin's own
+--- requests (an accept or a reject it refused).
+---@param sentence string
+function M.error(sentence)
+  notify(sentence, vim.log.levels.ERROR)
+end
+
+--- `window/showMessage`: every other server message (settings problems,
+--- notices), once, through `vim.notify`. A job's failure is not among them:
+--- the server tells it in `poe/done` only, to clients that declare
+--- `experimental.poe.stream`.
 ---@param params lsp.ShowMessageParams
 function M.on_show_message(_, params, _)
   local message = params.message or ''
   local levels =
     { vim.log.levels.ERROR, vim.log.levels.WARN, vim.log.levels.INFO, vim.log.levels.DEBUG }
-  local level = levels[params.type] or vim.log.levels.INFO
-  if not vim.startswith(message, PREFIX) then
-    notify(message, level)
-    return params
+  if vim.startswith(message, PREFIX) then
+    message = message:sub(#PREFIX + 1)
   end
-  local sentence = message:sub(#PREFIX + 1)
-  local seen = shown_errors[sentence]
-  if seen and vim.uv.now() - seen < 2000 then
-    return params
-  end
-  -- The server sends the message just before `poe/done`: wait for it briefly.
-  vim.defer_fn(function()
-    local shown = shown_errors[sentence]
-    if not (shown and vim.uv.now() - shown < 2000) then
-      notify(sentence, level)
-    end
-  end, DEDUPE_MS)
+  notify(message, levels[params.type] or vim.log.levels.INFO)
   return params
 end
 

@@ -2,6 +2,7 @@
  * The jobs the server reports through `poe/stream` and `poe/done`
  * (contract §5), kept as plain data for the panel and the status bar.
  */
+import type { Hunk } from "./proposals";
 
 export type JobStatus = "running" | "done" | "failed" | "cancelled";
 
@@ -29,6 +30,8 @@ export interface DoneParams {
   status: "done" | "failed" | "cancelled";
   text: string;
   error?: string;
+  /** A review-mode edit job's pending hunks (contract §9). */
+  proposal?: { hunks: Hunk[] };
 }
 
 export interface JobView {
@@ -36,11 +39,31 @@ export interface JobView {
   action: string;
   bot: string;
   uri: string;
+  /** The job's target range, as the server last reported it. */
+  range: LspRange;
   text: string;
   status: JobStatus;
   error?: string;
   /** Where the answer goes: the panel (explain, ask-explain) or the document. */
   output: "explain" | "edit";
+}
+
+/** What a finished job tells the user beyond the panel: its failure, once. */
+export interface DoneNotice {
+  level: "error" | "info";
+  message: string;
+}
+
+/**
+ * The notification a `poe/done` calls for. The server sends this client (which
+ * declares `experimental.poe.stream`) a job's failure in `poe/done` only, never
+ * again with `window/showMessage`, so this is the one place it is shown.
+ */
+export function doneNotice(params: DoneParams): DoneNotice | undefined {
+  if (!params.error) {
+    return undefined;
+  }
+  return { level: params.status === "failed" ? "error" : "info", message: params.error };
 }
 
 const ACTION_TITLES: Record<string, string> = {
@@ -93,6 +116,7 @@ export class JobTracker {
     if (job.status === "running") {
       // `text` is the whole answer so far, so a dropped notification loses nothing.
       job.text = params.text;
+      job.range = params.range;
       this.emit(job);
     }
     return job;
@@ -101,6 +125,7 @@ export class JobTracker {
   done(params: DoneParams): JobView {
     const job = this.upsert(params);
     job.text = params.text;
+    job.range = params.range;
     job.status = params.status;
     job.error = params.error;
     this.emit(job);
@@ -125,7 +150,13 @@ export class JobTracker {
     }
   }
 
-  private upsert(params: { jobId: string; action: string; bot: string; uri: string }): JobView {
+  private upsert(params: {
+    jobId: string;
+    action: string;
+    bot: string;
+    uri: string;
+    range: LspRange;
+  }): JobView {
     let job = this.jobs.get(params.jobId);
     if (job === undefined) {
       job = {
@@ -133,6 +164,7 @@ export class JobTracker {
         action: params.action,
         bot: params.bot,
         uri: params.uri,
+        range: params.range,
         text: "",
         status: "running",
         output: this.outputs.get(params.jobId) ?? defaultOutput(params.action),

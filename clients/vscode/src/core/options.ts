@@ -6,10 +6,33 @@
  * only from the user (never from a repository's .vscode/settings.json), and a
  * bot named in `initializationOptions` needs no consent. So only the user's
  * own (global) values go there.
+ *
+ * The same holds for the settings that make a job cost more (COST_SETTINGS):
+ * the server asks before applying a value that only `workspace/configuration`
+ * raises. VS Code answers that request with user and workspace values merged,
+ * so the user's own values must reach the server here, or the user's own
+ * setting would be asked about as if a repository had set it.
  */
+
+import { isBotName } from "./botName";
 
 export const ACTIONS = ["explain", "refactor", "document", "fix", "ask"] as const;
 export type Action = (typeof ACTIONS)[number];
+
+/**
+ * Settings that raise what a job costs (server/poe_lsp/cost.py): the user's own
+ * values go into `initializationOptions`, and package.json lists them in
+ * `restrictedConfigurations` so that an untrusted workspace cannot set them.
+ */
+export const COST_SETTINGS = [
+  "botParameters",
+  "context.maxChars",
+  "context.linesBefore",
+  "context.linesAfter",
+  "context.attachFile",
+  "answer.maxChars",
+] as const;
+export type CostSetting = (typeof COST_SETTINGS)[number];
 
 /** The user's own values, as `inspect(key).globalValue` reports them. */
 export interface UserValues {
@@ -20,6 +43,8 @@ export interface UserValues {
   uploadUrl?: unknown;
   transport?: unknown;
   openaiBaseUrl?: unknown;
+  /** The user's own values of COST_SETTINGS (dotted keys). */
+  costs?: Partial<Record<CostSetting, unknown>>;
 }
 
 function nonEmptyString(value: unknown): value is string {
@@ -29,13 +54,13 @@ function nonEmptyString(value: unknown): value is string {
 /** `initializationOptions` for the server: only what the user set themselves. */
 export function initializationOptions(user: UserValues): Record<string, unknown> {
   const options: Record<string, unknown> = {};
-  if (nonEmptyString(user.bot)) {
+  if (isBotName(user.bot)) {
     options.bot = user.bot;
   }
   const actions: Record<string, { bot: string }> = {};
   for (const action of ACTIONS) {
     const bot = user.actionBots[action];
-    if (nonEmptyString(bot)) {
+    if (isBotName(bot)) {
       actions[action] = { bot };
     }
   }
@@ -43,7 +68,7 @@ export function initializationOptions(user: UserValues): Record<string, unknown>
     options.actions = actions;
   }
   if (Array.isArray(user.allowedBots)) {
-    const bots = user.allowedBots.filter(nonEmptyString);
+    const bots = user.allowedBots.filter(isBotName);
     if (bots.length > 0) {
       options.allowedBots = bots;
     }
@@ -60,7 +85,22 @@ export function initializationOptions(user: UserValues): Record<string, unknown>
   if (nonEmptyString(user.openaiBaseUrl)) {
     options.openaiBaseUrl = user.openaiBaseUrl;
   }
+  for (const key of COST_SETTINGS) {
+    const value = user.costs?.[key];
+    if (value !== undefined && value !== null) {
+      // Dotted keys: the server reads `{"context.maxChars": 8000}` like the nested form.
+      options[key] = value;
+    }
+  }
   return options;
+}
+
+/** Whether the server must restart to learn the user's own values (they changed). */
+export function userOptionsChanged(
+  before: Record<string, unknown> | undefined,
+  after: Record<string, unknown>,
+): boolean {
+  return before !== undefined && JSON.stringify(before) !== JSON.stringify(after);
 }
 
 /** Keys of the `poe` section that only the extension itself uses, or only the user may set. */
@@ -106,4 +146,14 @@ export const RESTART_SETTINGS: readonly string[] = [
 /** Whether a configuration change needs a server restart. */
 export function needsRestart(affects: (section: string) => boolean): boolean {
   return RESTART_SETTINGS.some((key) => affects(key));
+}
+
+export type EditsMode = "review" | "stream" | "final";
+
+/**
+ * `edits.mode` as the server reads it (contract §3): `review` by default,
+ * and for the retired `confirm` or anything it does not know.
+ */
+export function editsMode(value: unknown): EditsMode {
+  return value === "stream" || value === "final" ? value : "review";
 }

@@ -116,3 +116,33 @@ export function resolveServerCommand(setting: unknown, host: Host): Resolution {
   }
   return { ok: true, server: { command: found, args: [] }, source: "path" };
 }
+
+/** How the server process is spawned (a `vscode-languageclient` Executable). */
+export interface ServerProcess {
+  command: string;
+  args: string[];
+  // No `transport`: stdio is the default, and TransportKind.stdio would add `--stdio`.
+  options: { env: Record<string, string | undefined> };
+}
+
+/**
+ * The server's process: its command, and the extension's environment with
+ * the key from secret storage as POE_API_KEY. The key goes only there, never
+ * into the arguments, the settings or the initialize request (which the
+ * client's trace would log); without one, POE_API_KEY from the environment
+ * stays. `hasKey` says whether the server gets a key at all.
+ */
+export function serverProcess(
+  server: ServerCommand,
+  env: Record<string, string | undefined>,
+  secretKey: string | undefined,
+): { process: ServerProcess; hasKey: boolean } {
+  const childEnv: Record<string, string | undefined> = { ...env };
+  if (secretKey) {
+    childEnv.POE_API_KEY = secretKey;
+  }
+  return {
+    process: { command: server.command, args: [...server.args], options: { env: childEnv } },
+    hasKey: Boolean(childEnv.POE_API_KEY),
+  };
+}

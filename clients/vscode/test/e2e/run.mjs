@@ -13,12 +13,16 @@
 // Writes {ok, scenarios, seconds} to --out; exits 1 unless every check passed.
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+
+import { sleep, waitFor } from "./wait.mjs";
+import { acceptAllInPage, judgeReview, REVIEWED, reviewInPage, undoStreamedRefactor } from "./review.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const EXT = path.resolve(HERE, "../..");
@@ -39,7 +43,6 @@ const ONLY = option("--scenario", "");
 const t0 = Date.now();
 const secs = (t) => Math.round((Date.now() - t) / 100) / 10;
 const log = (...a) => console.error(`[e2e ${secs(t0)}s]`, ...a);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: "utf8", ...opts });
@@ -60,16 +63,6 @@ function freePort() {
   });
 }
 
-async function waitFor(what, predicate, timeoutMs) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await predicate();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
 function startFakePoe() {
   const proc = spawn(PYTHON, [FAKE_POE, "--port", "0"], {
     stdio: ["ignore", "pipe", "inherit"],
@@ -79,6 +72,29 @@ function startFakePoe() {
     proc.once("exit", (code) => reject(new Error(`fake Poe exited (${code}) before printing its URL`)));
   });
   return { proc, url };
+}
+
+// A recording proxy in front of the fake Poe: the "restart" scenario's
+// configured endpoint, so the runner sees every request that reached it.
+function startRecorder(target) {
+  const requests = [];
+  const upstream = new URL(target);
+  const server = http.createServer((req, res) => {
+    requests.push({ method: req.method, path: req.url, at: Date.now() });
+    const forward = http.request(
+      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode || 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on("error", () => res.destroy());
+    req.pipe(forward);
+  });
+  const url = new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${server.address().port}/`));
+  });
+  return { server, url, requests };
 }
 
 const SAMPLE = `"""A small inventory report."""
@@ -115,6 +131,7 @@ const EXPLANATION = [
   "",
 ].join("\n");
 const REFACTORED = "def total(prices):\n    return sum(prices)";
+const DOCSTRING = "Rank the products by revenue and return the n best.";
 
 function userSettings(baseUrl, extra) {
   return {
@@ -132,15 +149,52 @@ function userSettings(baseUrl, extra) {
     "poe.bot": "ExplainBot",
     "poe.actions.refactor.bot": "FencedCodeBot",
     "poe.actions.ask.bot": "SlowBot",
+    "poe.actions.document.bot": "ReplaceBot",
     "poe.edits.mode": "stream",
+    "poe.allowedBots": ["OutOfPointsBot"],
     ...(process.env.POE_E2E_TRACE ? { "poe.trace.server": "verbose" } : {}),
     "poe.botParameters": {
       ExplainBot: { answer: EXPLANATION, chunk_size: 16, delay: 0.03 },
-      FencedCodeBot: { answer: REFACTORED },
+      // A chunk every 60 ms: the refactor streams in as many edits as a real bot's.
+      FencedCodeBot: { answer: REFACTORED, delay: 0.06 },
       SlowBot: { chunks: 400, delay: 0.05 },
+      ReplaceBot: { answer: DOCSTRING },
     },
     ...extra,
   };
+}
+
+// What each bot's answer holds in the "restart" scenario: ExplainBot says
+// what it is told to; EchoBot (typed into Choose Bot) echoes the prompt.
+const RESTART_MARKERS = {
+  ExplainBot: "Answered by the configured endpoint (ExplainBot).",
+  EchoBot: "def total(prices):",
+};
+const TYPED_BOT = "EchoBot";
+
+/** Choose Bot's quick pick, as a user meets it: type a bot that is not listed, press Enter. */
+async function typeBotName(page) {
+  const input = ".quick-input-widget input";
+  await page.waitForSelector(input, { visible: true, timeout: 30000 });
+  await page.type(input, TYPED_BOT);
+  await waitFor("the typed name offered as a choice", () =>
+    page.evaluate((name) =>
+      [...document.querySelectorAll(".quick-input-list .monaco-list-row")]
+        .some((row) => row.innerText.includes(name) && row.innerText.includes("not in the list")), TYPED_BOT),
+  10000);
+  await page.keyboard.press("Enter");
+}
+
+/** A server command that appends a line to `<root>/server-starts` at each start. */
+function serverWrapper(root) {
+  const file = path.join(root, "poe-lsp-wrapper");
+  const starts = path.join(root, "server-starts");
+  fs.writeFileSync(
+    file,
+    `#!/bin/sh\necho started >> ${JSON.stringify(starts)}\nexec ${JSON.stringify(PYTHON)} -m poe_lsp "$@"\n`,
+    { mode: 0o755 },
+  );
+  return file;
 }
 
 const SCENARIOS = {
@@ -150,8 +204,41 @@ const SCENARIOS = {
     settings: process.env.POE_E2E_SERVER_LOG
       ? { "poe.server.command": ["poe-lsp", "--log-file", process.env.POE_E2E_SERVER_LOG, "--log-level", "debug"] }
       : {},
+    interact: [{ phase: "refactored", run: undoStreamedRefactor }],
     phase: "explained",
     screenshot: "vscode-explain.png",
+  },
+  review: {
+    // edits.mode left at its default (review); the refactor streams slowly
+    // enough for its preview to be seen.
+    path: (bin) => [bin, ...process.env.PATH.split(":")].join(":"),
+    settings: {
+      "poe.edits.mode": undefined,
+      "poe.botParameters": { FencedCodeBot: { answer: REVIEWED, chunk_size: 7, delay: 0.1 } },
+    },
+    interact: [
+      { phase: "proposed", run: reviewInPage },
+      { phase: "proposed-again", run: acceptAllInPage },
+    ],
+    phase: "settled",
+    screenshot: "vscode-review-settled.png",
+  },
+  restart: {
+    // No poe-lsp on PATH: only the user's poe.server.command (a wrapper that
+    // counts its starts) finds the server, and only the user's poe.baseUrl
+    // (the recording proxy) reaches the fake Poe. Both must survive restarts.
+    path: () =>
+      process.env.PATH.split(":")
+        .filter((d) => !fs.existsSync(path.join(d, "poe-lsp")))
+        .join(":"),
+    settings: (ctx, root) => ({
+      "poe.server.command": [serverWrapper(root)],
+      "poe.baseUrl": ctx.recorderUrl,
+      "poe.botParameters": { ExplainBot: { answer: RESTART_MARKERS.ExplainBot } },
+    }),
+    interact: [{ phase: "choose-bot", run: typeBotName }],
+    phase: "restarted",
+    screenshot: "vscode-restart.png",
   },
   "no-server": {
     // No poe-lsp anywhere on PATH and no poe.server.command.
@@ -203,7 +290,11 @@ async function runScenario(name, spec, ctx) {
   fs.mkdirSync(path.join(dirs.data, "User"), { recursive: true });
   fs.writeFileSync(
     path.join(dirs.data, "User/settings.json"),
-    JSON.stringify(userSettings(ctx.baseUrl, spec.settings), null, 2),
+    JSON.stringify(
+      userSettings(ctx.baseUrl, typeof spec.settings === "function" ? spec.settings(ctx, root) : spec.settings),
+      null,
+      2,
+    ),
   );
   for (const vsix of [ctx.vsix, ctx.driverVsix]) {
     run(CODE_SERVER, ["--user-data-dir", dirs.data, "--extensions-dir", dirs.extensions, "--install-extension", vsix], {
@@ -228,6 +319,7 @@ async function runScenario(name, spec, ctx) {
     POE_E2E_RESULT: resultBase,
     POE_E2E_SCENARIO: name,
     POE_E2E_SERVER_COMMAND: JSON.stringify([PYTHON, "-m", "poe_lsp"]),
+    POE_E2E_SERVER_STARTS: path.join(root, "server-starts"),
   };
   delete env.POE_API_KEY;
   delete env.POE_LSP_BASE_URL;
@@ -260,11 +352,24 @@ async function runScenario(name, spec, ctx) {
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.workspace)}`);
     const phaseFile = `${resultBase}.${spec.phase}`;
     const resultFile = `${resultBase}.result`;
+    for (const { phase, run: act } of spec.interact || []) {
+      // The driver waits in a phase for the runner to act in the page as a user would.
+      const phaseData = `${resultBase}.${phase}`;
+      await waitFor(`the driver (phase ${phase})`, () => fs.existsSync(phaseData) || fs.existsSync(resultFile), 90000);
+      if (fs.existsSync(resultFile)) break;
+      await act(page, { outcome, resultBase, artifacts: ARTIFACTS, data: JSON.parse(fs.readFileSync(phaseData, "utf8")) });
+      fs.writeFileSync(`${resultBase}.go-${phase}`, "");
+    }
     await waitFor(`the driver (phase ${spec.phase})`, () => fs.existsSync(phaseFile) || fs.existsSync(resultFile), 90000);
     if (fs.existsSync(phaseFile)) {
       await sleep(700); // let the workbench paint the last update
       if (name === "main") {
         outcome.webviewText = await waitFor("the explanation in the webview", () => webviewText(page, "best-selling"), 10000).catch(() => "");
+      } else if (name === "review") {
+        // Everything was seen in the "proposed" phase.
+      } else if (name === "restart") {
+        outcome.webviewText = await waitFor("the last explanation in the webview", () => webviewText(page, RESTART_MARKERS[TYPED_BOT]), 10000).catch(() => "");
+        outcome.notificationText = await notificationText(page);
       } else {
         outcome.notificationText = await waitFor("the error notification", async () => {
           const t = await notificationText(page);
@@ -276,6 +381,7 @@ async function runScenario(name, spec, ctx) {
     }
     await waitFor("the driver's result", () => fs.existsSync(resultFile), 60000);
     const driver = JSON.parse(fs.readFileSync(resultFile, "utf8"));
+    outcome.recorded = ctx.recorder.requests.filter((r) => r.at >= started).map((r) => `${r.method} ${r.path}`);
     Object.assign(outcome, { driverOk: driver.ok, driverError: driver.error, checks: driver.checks, steps: driver.steps });
     if (!fs.existsSync(phaseFile)) await page.screenshot({ path: path.join(ARTIFACTS, spec.screenshot) });
   } catch (error) {
@@ -316,6 +422,12 @@ function judge(o) {
     expect(o, "refactor replaced the loop", !(c.documentAfterRefactor || "").includes("result = result + p"));
     expect(o, "refactor left the rest alone", (c.documentAfterRefactor || "").includes("def top_products(orders, n):"));
     expect(o, "refactor put in code only", !(c.documentAfterRefactor || "").includes("```"));
+    expect(o, "document finished", c.documentStatus === "done");
+    expect(o, "document wrote the docstring into the function at the cursor, and nothing else",
+      // After the refactor was undone: the docstring goes into the original text.
+      c.documentAfterDocument === (c.documentAfterUndo || "").replace(
+        "def top_products(orders, n):\n",
+        `def top_products(orders, n):\n    """${DOCSTRING}"""\n`));
     expect(o, "status bar shows a spinner while a job runs", (c.statusWhileRunning || "").includes("loading~spin"));
     expect(o, "status bar names the running bot", (c.statusWhileRunning || "").includes("SlowBot"));
     expect(o, "Cancel cancelled the job", c.askStatus === "cancelled");
@@ -327,6 +439,14 @@ function judge(o) {
     expect(o, "webview shows the rendered explanation", (o.webviewText || "").includes("Returns the n best-selling products by revenue"));
     expect(o, "webview shows the bot", (o.webviewText || "").includes("Explain · ExplainBot"));
     expect(o, "Markdown was rendered (no raw ### or **)", o.webviewText && !o.webviewText.includes("###") && !o.webviewText.includes("**"));
+    const undo = o.streamUndo || {};
+    expect(o, `one Ctrl+Z took the streamed refactor back (took ${undo.presses})`, undo.presses === 1 && undo.restored);
+    expect(o, "a failing job ends failed", c.failedStatus === "failed" && (c.failedError || "").includes("out of points"));
+    expect(o, "its failure was shown once", (c.failureShown || []).length === 1);
+  } else if (o.name === "review") {
+    judgeReview(o, c, (label, condition) => expect(o, label, condition), SAMPLE);
+  } else if (o.name === "restart") {
+    judgeRestart(o, c);
   } else {
     expect(o, "the start error says poe-lsp was not found on PATH", (c.lastStartError || "").includes("not found on PATH"));
     expect(o, "the error says how to install it", (c.lastStartError || "").includes("pip install"));
@@ -337,6 +457,25 @@ function judge(o) {
   }
   o.ok = o.failures.length === 0;
   return o;
+}
+
+function judgeRestart(o, c) {
+  const explains = c.explains || [];
+  expect(o, "three explanations: before, after Restart Server, after Choose Bot", explains.length === 3);
+  for (const e of explains) {
+    expect(o, `explain ${e.when} finished (${e.error || e.status})`, e.status === "done");
+    expect(o, `explain ${e.when} came from the configured endpoint`, (e.text || "").includes(RESTART_MARKERS[e.bot] || "?"));
+  }
+  expect(o, "Choose Bot took the typed name", c.chosenBot === TYPED_BOT);
+  expect(o, "the typed bot answered the last one", (explains[2] || {}).bot === TYPED_BOT);
+  const posts = (o.recorded || []).filter((r) => r.startsWith("POST /"));
+  expect(o, "the configured endpoint got ExplainBot twice", posts.filter((r) => r === "POST /ExplainBot").length === 2);
+  expect(o, `the configured endpoint got ${TYPED_BOT} once`, posts.filter((r) => r === `POST /${TYPED_BOT}`).length === 1);
+  expect(o, "the configured server started at each restart", (c.serverStarts || 0) >= 3);
+  expect(o, "no start error after the restarts", !c.lastStartError);
+  expect(o, "no error was shown", (c.shownErrors || []).length === 0);
+  expect(o, "no 'not found on PATH' on screen", !(o.notificationText || "").includes("not found on PATH"));
+  expect(o, "the panel shows the last explanation", (o.webviewText || "").includes(RESTART_MARKERS[TYPED_BOT]));
 }
 
 async function main() {
@@ -354,7 +493,9 @@ async function main() {
   const fake = startFakePoe();
   const baseUrl = await fake.url;
   log(`fake Poe at ${baseUrl}`);
-  const ctx = { vsix: path.join(EXT, "poe-lsp.vsix"), driverVsix, baseUrl };
+  const recorder = startRecorder(baseUrl);
+  const recorderUrl = await recorder.url;
+  const ctx = { vsix: path.join(EXT, "poe-lsp.vsix"), driverVsix, baseUrl, recorder, recorderUrl };
   const scenarios = {};
   try {
     for (const [name, spec] of Object.entries(SCENARIOS)) {
@@ -366,6 +507,7 @@ async function main() {
     }
   } finally {
     fake.proc.kill();
+    recorder.server.close();
   }
   const ok = Object.keys(scenarios).length > 0 && Object.values(scenarios).every((s) => s.ok);
   const result = { ok, seconds: secs(t0), codeServer: "4.100.3", scenarios };

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { Debouncer } from "../../src/core/debounce";
-import { type DoneParams, JobTracker, type StreamParams, statusBarText } from "../../src/core/jobs";
+import {
+  type DoneParams,
+  doneNotice,
+  JobTracker,
+  type StreamParams,
+  statusBarText,
+} from "../../src/core/jobs";
 import { escapeHtml, panelPage, panelUpdate, renderMarkdown } from "../../src/core/render";
 import { SentVersions } from "../../src/core/sentVersions";
 
@@ -30,6 +36,19 @@ test("poe/done finishes the job with its status and error", () => {
   assert.equal(job?.status, "failed");
   assert.equal(job?.error, "GPT-5 failed in the middle of its answer.");
   assert.deepEqual(jobs.running(), []);
+});
+
+test("a failed job is shown once, as an error; a done job not at all", () => {
+  assert.deepEqual(doneNotice(done("j1", "failed", "", "GPT-5 failed to answer.")), {
+    level: "error",
+    message: "GPT-5 failed to answer.",
+  });
+  assert.deepEqual(doneNotice(done("j2", "cancelled", "", "The bot 'X' was not allowed.")), {
+    level: "info",
+    message: "The bot 'X' was not allowed.",
+  });
+  assert.equal(doneNotice(done("j3", "done", "All good.")), undefined);
+  assert.equal(doneNotice(done("j4", "cancelled", "")), undefined);
 });
 
 test("explanations go to the panel, other actions to the document, ask as declared", () => {

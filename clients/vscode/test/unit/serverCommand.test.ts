@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { type Host, resolveServerCommand, which } from "../../src/core/serverCommand";
+import {
+  type Host,
+  resolveServerCommand,
+  serverProcess,
+  which,
+} from "../../src/core/serverCommand";
 
 function host(files: string[], PATH = "/usr/bin:/opt/venv/bin"): Host {
   return { env: { PATH }, platform: "linux", homedir: "/home/me", isExecutable: (f) => files.includes(f) };
@@ -59,4 +64,24 @@ test("Windows: PATHEXT and ; are honoured", () => {
     isExecutable: (f) => f.toLowerCase().endsWith("poe-lsp.exe") && f.includes("Scripts"),
   };
   assert.ok(which("poe-lsp", h)?.toLowerCase().endsWith("poe-lsp.exe"));
+});
+
+test("the key from secret storage reaches the server only in its environment", () => {
+  const server = { command: "/opt/venv/bin/poe-lsp", args: ["--log-level", "debug"] };
+  const env = { PATH: "/usr/bin", POE_API_KEY: "from-the-shell" };
+  const { process, hasKey } = serverProcess(server, env, "secret-key-123");
+  assert.equal(process.options.env.POE_API_KEY, "secret-key-123");
+  assert.equal(process.options.env.PATH, "/usr/bin");
+  assert.deepEqual([process.command, ...process.args], ["/opt/venv/bin/poe-lsp", "--log-level", "debug"]);
+  assert.ok(!JSON.stringify(process.args).includes("secret-key-123"));
+  assert.equal(env.POE_API_KEY, "from-the-shell", "the extension's own environment is not changed");
+  assert.equal(hasKey, true);
+});
+
+test("without a stored key the environment's POE_API_KEY stays; with neither there is no key", () => {
+  const server = { command: "/usr/bin/poe-lsp", args: [] };
+  assert.equal(serverProcess(server, { POE_API_KEY: "env-key" }, undefined).process.options.env.POE_API_KEY, "env-key");
+  assert.equal(serverProcess(server, { POE_API_KEY: "env-key" }, undefined).hasKey, true);
+  assert.equal(serverProcess(server, {}, undefined).hasKey, false);
+  assert.equal(serverProcess(server, {}, "").hasKey, false);
 });

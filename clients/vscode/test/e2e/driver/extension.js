@@ -6,56 +6,9 @@ const fs = require("fs");
 const path = require("path");
 const vscode = require("vscode");
 
-const RESULT = process.env.POE_E2E_RESULT;
 const SCENARIO = process.env.POE_E2E_SCENARIO;
-const t0 = Date.now();
-const steps = [];
-const checks = {};
-
-function note(step, extra) {
-  steps.push({ at: Date.now() - t0, step, ...(extra || {}) });
-}
-
-function write(name, data) {
-  fs.writeFileSync(`${RESULT}.${name}.tmp`, JSON.stringify(data, null, 2));
-  fs.renameSync(`${RESULT}.${name}.tmp`, `${RESULT}.${name}`);
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what, predicate, timeoutMs = 20000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await predicate();
-    if (value) {
-      note(what);
-      return value;
-    }
-    if (Date.now() > end) {
-      throw new Error(`timed out waiting for: ${what}`);
-    }
-    await sleep(50);
-  }
-}
-
-/** The runner creates `${RESULT}.go-<name>` after its screenshot of a phase. */
-async function handOver(name, data) {
-  write(name, data);
-  await until(`runner finished phase ${name}`, () => fs.existsSync(`${RESULT}.go-${name}`), 60000);
-}
-
-function select(editor, fromLine, toLine) {
-  const doc = editor.document;
-  const end = doc.lineAt(toLine).range.end;
-  editor.selection = new vscode.Selection(new vscode.Position(fromLine, 0), end);
-  return new vscode.Range(new vscode.Position(fromLine, 0), end);
-}
-
-function lineOf(doc, needle) {
-  const line = doc.getText().split("\n").findIndex((l) => l.includes(needle));
-  if (line < 0) throw new Error(`no line with ${needle}`);
-  return line;
-}
+const { RESULT, checks, steps, note, write, until, handOver, select, lineOf, watchDocument, focusEditor } = require("./util");
+const { reviewScenario } = require("./review");
 
 async function mainScenario(api) {
   const folder = vscode.workspace.workspaceFolders[0].uri.fsPath;
@@ -67,6 +20,7 @@ async function mainScenario(api) {
   const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
 
   // 1. Refactor Selection… (the instruction given as the command's argument).
+  const original = doc.getText();
   const start = lineOf(doc, "def total(");
   select(editor, start, lineOf(doc, "return result"));
   const refactorActions = await vscode.commands.executeCommand(
@@ -83,6 +37,25 @@ async function mainScenario(api) {
   checks.refactorStatus = refactored.status;
   checks.refactorError = refactored.error;
   checks.documentAfterRefactor = doc.getText();
+  // The runner presses Ctrl+Z in the page until the refactor is gone, and counts.
+  const watching = watchDocument(doc);
+  await focusEditor(doc);
+  await handOver("refactored", { original });
+  watching.dispose();
+  checks.documentAfterUndo = doc.getText();
+  checks.undoRestoredOriginal = doc.getText() === original;
+
+  // 1b. Generate Documentation, the cursor in a function's body (no selection).
+  const inBody = new vscode.Position(lineOf(doc, "totals = {}"), 8);
+  editor.selection = new vscode.Selection(inBody, inBody);
+  const documentJob = await vscode.commands.executeCommand("poe.generateDocumentation");
+  const documented = await until("document done", () => {
+    const job = documentJob && api.job(documentJob);
+    return job && job.status !== "running" && job;
+  });
+  checks.documentStatus = documented.status;
+  checks.documentError = documented.error;
+  checks.documentAfterDocument = doc.getText();
 
   // 2. Cancel: Ask Poe… goes to SlowBot (poe.actions.ask.bot) and is cancelled.
   select(editor, lineOf(doc, "def top_products("), lineOf(doc, "return ranked"));
@@ -117,6 +90,22 @@ async function mainScenario(api) {
   checks.panelStatus = shown.job.status;
   checks.panelText = shown.job.text;
   checks.panelBot = shown.job.bot;
+
+  // 4. A refactor that fails: its error arrives in poe/done only, shown once.
+  const failing = await vscode.commands.executeCommand("poe.refactor", {
+    ...explain.command.arguments[0],
+    bot: "OutOfPointsBot",
+  });
+  const failed = await until("the failing job ends", () => {
+    const job = failing && api.job(failing.jobId);
+    return job && job.status !== "running" && job;
+  });
+  checks.failedStatus = failed.status;
+  checks.failedError = failed.error;
+  checks.failureShown = await until("the failure is shown", () => {
+    const shown = api.shownErrors().filter((e) => e === failed.error);
+    return shown.length > 0 && shown;
+  });
   // Put the cursor in the editor so the screenshot shows both side by side.
   await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
   select(editor, lineOf(doc, "def top_products("), lineOf(doc, "return ranked"));
@@ -138,6 +127,90 @@ async function noServerScenario(api) {
   checks.runningAfterSettingChange = api.isRunning();
 }
 
+// -- restart: the user's server command and endpoint survive every restart --
+
+function serverStarts() {
+  const file = process.env.POE_E2E_SERVER_STARTS;
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean).length : 0;
+}
+
+/** What VS Code reports for the settings that reach the server at start-up. */
+function startupSettings() {
+  const config = vscode.workspace.getConfiguration("poe");
+  const seen = {};
+  for (const key of ["server.command", "baseUrl", "bot"]) {
+    const i = config.inspect(key) || {};
+    seen[key] = { value: config.get(key), globalValue: i.globalValue };
+  }
+  return seen;
+}
+
+/** Explain the first function through the palette command; its finished job. */
+async function explainOnce(api, editor, when) {
+  const doc = editor.document;
+  select(editor, lineOf(doc, "def total("), lineOf(doc, "return result"));
+  const jobId = await vscode.commands.executeCommand("poe.explainSelection");
+  if (!jobId) throw new Error(`explain ${when} did not start: ${api.shownErrors().join(" | ")}`);
+  const job = await until(`explain ${when} finished`, () => {
+    const j = api.job(jobId);
+    return j && j.status !== "running" && j;
+  }, 30000);
+  const panel = api.panel();
+  return {
+    when, status: job.status, bot: job.bot, text: job.text, error: job.error,
+    panel: { visible: panel.visible, title: panel.title, jobId: panel.job && panel.job.jobId, thisJob: jobId },
+  };
+}
+
+/** Wait for the server's next start (the wrapper counts them) to be running. */
+async function nextStart(api, before, what) {
+  try {
+    await until(`${what}: the configured server started again`, () => serverStarts() > before, 30000);
+    await until(`${what}: the server is running`, () => api.isRunning(), 30000);
+  } catch (error) {
+    // What the extension saw instead, for the runner's report.
+    checks.settingsWhenStuck = startupSettings();
+    checks.lastStartError = api.lastStartError();
+    checks.shownErrors = api.shownErrors();
+    throw error;
+  }
+}
+
+async function restartScenario(api) {
+  await vscode.commands.executeCommand("poe.setApiKey", { key: "e2e-test-key" });
+  await until("server running after Set API Key", () => api.isRunning(), 30000);
+  checks.settingsAtStart = startupSettings();
+  const folder = vscode.workspace.workspaceFolders[0].uri.fsPath;
+  const doc = await vscode.workspace.openTextDocument(path.join(folder, "inventory.py"));
+  const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+  const explains = [await explainOnce(api, editor, "before any restart")];
+
+  // Poe: Restart Server, as the palette runs it.
+  let before = serverStarts();
+  await vscode.commands.executeCommand("poe.restartServer");
+  await nextStart(api, before, "Restart Server");
+  checks.settingsAfterRestart = startupSettings();
+  explains.push(await explainOnce(api, editor, "after Restart Server"));
+
+  // Poe: Choose Bot, a name typed that the list does not hold (the runner
+  // types it into the quick pick); it goes to the user settings as poe.bot,
+  // which restarts the server.
+  before = serverStarts();
+  const chosen = vscode.commands.executeCommand("poe.chooseBot");
+  write("choose-bot", {});
+  checks.chosenBot = await chosen;
+  note("Choose Bot answered", { bot: checks.chosenBot });
+  await nextStart(api, before, "Choose Bot");
+  checks.settingsAfterChooseBot = startupSettings();
+  explains.push(await explainOnce(api, editor, "after Choose Bot"));
+
+  checks.explains = explains;
+  checks.serverStarts = serverStarts();
+  checks.lastStartError = api.lastStartError();
+  checks.shownErrors = api.shownErrors();
+  await handOver("restarted", { checks, steps });
+}
+
 async function run() {
   const ext = vscode.extensions.getExtension("poe-lsp.poe-lsp");
   if (!ext) throw new Error("the Poe extension is not installed");
@@ -145,6 +218,8 @@ async function run() {
   note("poe extension active");
   if (SCENARIO === "main") await mainScenario(api);
   else if (SCENARIO === "no-server") await noServerScenario(api);
+  else if (SCENARIO === "restart") await restartScenario(api);
+  else if (SCENARIO === "review") await reviewScenario(api);
   else throw new Error(`unknown scenario ${SCENARIO}`);
   write("result", { ok: true, checks, steps });
 }
