@@ -285,19 +285,16 @@ async def test_cancel_without_job_id_cancels_every_running_job_once(
     assert [editor.jobs[job_id].done_count for job_id in ids] == [1, 1, 1]
 
 
-async def test_cancelling_the_progress_cancels_the_job(editor: Editor, fake: FakePoe) -> None:
-    progress = on_each(editor, types.PROGRESS)
+async def explain_with(editor: Editor, bot: str, parameters: dict[str, Any]) -> str:
+    """Start an explanation by ``bot`` of :data:`SELECTION`; its job id."""
     uri = editor.open("shop.py", SOURCE)
-    job_id = await editor.start(
-        "poe.explain",
-        {
-            "uri": uri,
-            "range": SELECTION,
-            "bot": "SlowBot",
-            "parameters": {"chunks": 200, "delay": 0.05},
-        },
-    )
-    await fake.wait_request("SlowBot")
+    argument = {"uri": uri, "range": SELECTION, "bot": bot, "parameters": parameters}
+    return await editor.start("poe.explain", argument)
+
+
+async def progress_begun(editor: Editor, progress: asyncio.Event) -> str | int:
+    """The token of the one progress that has begun, once it has (``progress``:
+    :func:`on_each` for ``$/progress``, set up before the job started)."""
 
     def begun() -> list[str | int]:
         return [
@@ -306,12 +303,20 @@ async def test_cancelling_the_progress_cancels_the_job(editor: Editor, fake: Fak
             if any(r.kind == "begin" for r in reports)
         ]
 
-    # The progress begins while the answer is on its way, not before the request.
-    async with asyncio.timeout(10):
+    async with asyncio.timeout(30):  # a bound for a failing run, not a measurement
         while not begun():
             progress.clear()
             await progress.wait()
     (token,) = begun()
+    return token
+
+
+async def test_cancelling_the_progress_cancels_the_job(editor: Editor, fake: FakePoe) -> None:
+    progress = on_each(editor, types.PROGRESS)
+    job_id = await explain_with(editor, "SlowBot", {"chunks": 200, "delay": 0.05})
+    await fake.wait_request("SlowBot")
+    # The progress begins while the answer is on its way, not before the request.
+    token = await progress_begun(editor, progress)
     editor.client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=token))
     done = await editor.done(job_id)
     assert done["status"] == "cancelled"
@@ -346,6 +351,25 @@ async def test_the_answer_does_not_wait_for_the_editor_to_create_the_progress(
     done = await editor.done(job_id)
     assert done["status"] == "done"
     kinds = [r.kind for r in editor.client.progress_reports[f"poe-{job_id}"]]
+    assert kinds[0] == "begin" and kinds[-1] == "end"
+
+
+async def test_the_progress_begins_while_the_bot_has_not_answered_yet(
+    editor: Editor, fake: FakePoe
+) -> None:
+    # The progress waits for the first chunk only briefly: a bot that keeps the
+    # user waiting is shown as working (and can be cancelled) before it answers.
+    progress = on_each(editor, types.PROGRESS)
+    job_id = await explain_with(editor, "HeldBot", {"before": 0, "gate": "silent", "after": 1})
+    await fake.wait_held("silent", timeout=30)
+    token = await progress_begun(editor, progress)
+    assert [r.kind for r in editor.client.progress_reports[token]] == ["begin"]
+    assert fake.held("silent") == 1
+    assert not editor.jobs[job_id].streams
+    fake.release("silent")
+    done = await editor.done(job_id)
+    assert done["status"] == "done"
+    kinds = [r.kind for r in editor.client.progress_reports[token]]
     assert kinds[0] == "begin" and kinds[-1] == "end"
 
 
