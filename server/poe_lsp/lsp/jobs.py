@@ -10,7 +10,9 @@ A job runs as one background task that
 3. publishes what arrives — ``poe/stream``, and ``$/progress`` reports that
    say how much has arrived (never the answer's text: clients show them in
    their status lines) — coalesced to at most 20 a second, the first chunk at
-   once,
+   once; the progress begins once the first chunk is back or after
+   :data:`PROGRESS_DELAY` (its creation is a round trip to the editor, which
+   the request to Poe does not wait for),
 4. delivers the result: edits through :class:`poe_lsp.lsp.edits.EditWriter`, or an
    explanation kept for hover and shown to clients that do not stream
    (:mod:`poe_lsp.lsp.explanations`),
@@ -361,6 +363,10 @@ class JobManager:
         while True:
             await job.changed.wait()
             job.changed.clear()
+            if job.text == job.sent_text and not job.finished:
+                # Already sent (the first chunk goes out from the stream): waiting
+                # out the interval now would hold back the job's end.
+                continue
             wait = job.notified_at + STREAM_INTERVAL - time.monotonic()
             if wait > 0 and not job.finished:
                 await asyncio.sleep(wait)
