@@ -31,15 +31,17 @@ def explain(editor: Editor, uri: str, bot: str = "EchoBot", **parameters: Any) -
 
 
 async def usage_when(
-    editor: Editor, ready: Callable[[dict[str, Any]], bool], timeout: float = 20.0
+    editor: Editor, ready: Callable[[dict[str, Any]], bool], timeout: float = 15.0
 ) -> dict[str, Any]:
-    """``poe.usage`` asked again (as the clients do after ``poe/done``) until ``ready``."""
-    async with asyncio.timeout(timeout):
-        while True:
-            result: dict[str, Any] = await editor.command("poe.usage", {})
-            if ready(result):
-                return result
-            await asyncio.sleep(0.1)
+    """``poe.usage`` asked again (as the clients do after ``poe/done``) until ``ready``;
+    past ``timeout`` (longer than the server looks for entries), the last answer."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result: dict[str, Any] = await editor.command("poe.usage", {})
+        if ready(result) or loop.time() > deadline:
+            return result
+        await asyncio.sleep(0.1)
 
 
 def points(result: dict[str, Any]) -> dict[str, int | None]:
