@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { JobTracker } from "../../src/core/jobs";
+import { initializationOptions, workspaceSection } from "../../src/core/options";
 import { panelUpdate } from "../../src/core/render";
 import { newlyKnown, pointsText, usageLine } from "../../src/core/usage";
 
@@ -43,4 +44,18 @@ test("the panel's answer is footed with its points once known", () => {
   jobs.setPoints("j", 42);
   assert.equal(emitted, 1);
   assert.equal(panelUpdate(jobs.get("j")!).footer, "Cost: 42 points");
+});
+
+test("the daily budget and the usage endpoint reach the server from user settings only", () => {
+  const options = initializationOptions({
+    actionBots: {},
+    usageUrl: "http://127.0.0.1:9/usage/",
+    maxPointsPerDay: 500,
+  });
+  assert.deepEqual(options.budget, { maxPointsPerDay: 500 });
+  assert.equal(options.usageUrl, "http://127.0.0.1:9/usage/");
+  assert.deepEqual(
+    workspaceSection({ usageUrl: "http://evil.example/", budget: { maxPointsPerDay: 1e9, confirmAbovePoints: 5 } }),
+    { budget: { confirmAbovePoints: 5 } },
+  );
 });
