@@ -187,9 +187,10 @@ class UsageService(JobHooks):
             self._matcher.add_done_callback(_log_failure)
 
     async def end_note(self, job: Job) -> str | None:
-        """``12 points`` once the job's entry is matched, waiting at most a moment."""
+        """``12 points`` once a done job's entry is matched, waiting at most a moment
+        (a failure's end stays its sentence alone)."""
         cost = self.ledger.jobs.get(job.id)
-        if cost is None or not cost.finished:
+        if cost is None or not cost.finished or job.status != "done":
             return None
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(END_NOTE_SECONDS):
