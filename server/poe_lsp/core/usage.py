@@ -119,7 +119,8 @@ class Ledger:
         self.jobs: dict[str, JobCost] = {}
         self._matched: set[str] = set()
         self.last_cost: dict[str, int] = {}
-        """Bot → the points its latest matched job cost (the next job's expected cost)."""
+        """Bot → what its latest-started matched job cost (the next job's expected cost)."""
+        self._last_start: dict[str, int] = {}
 
     def sent(self, job_id: str, bot: str, started_us: int) -> None:
         """A job's request is about to go out."""
@@ -153,7 +154,9 @@ class Ledger:
             job = max(candidates, key=lambda j: j.started_us)
             job.points, job.query_id = entry.points, entry.query_id
             self._matched.add(entry.query_id)
-            self.last_cost[job.bot] = entry.points
+            if job.started_us >= self._last_start.get(job.bot, job.started_us):
+                self._last_start[job.bot] = job.started_us
+                self.last_cost[job.bot] = entry.points
             matched.append(job)
         return matched
 
