@@ -100,6 +100,7 @@ async def make_editor(
         server_env: dict[str, str | None] = {
             "POE_API_KEY": TEST_KEY,
             "POE_LSP_BASE_URL": fake.base_url,
+            "POE_LSP_USAGE_URL": fake.usage_url,
             **(env or {}),
         }
         config = server_config(server_env)

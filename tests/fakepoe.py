@@ -45,6 +45,8 @@ from starlette.types import Receive, Scope, Send
 
 from poe_lsp.cli.loopback import LoopbackServer, make_bot_app
 
+from fakepoe_usage import FakeUsage, now_us
+
 logger = logging.getLogger(__name__)
 
 Event = fp.PartialResponse | ServerSentEvent
@@ -178,12 +180,14 @@ class _FakeBot(fp.PoeBot):
         self, request: fp.QueryRequest, context: fp.RequestContext
     ) -> AsyncIterator[Event]:
         messages = _message_dicts(request.query)
+        arrived = now_us()
         if self._record:
             self._fake._record(self.name, context.http_request, messages)
         recorded = RecordedRequest(self.name, {}, messages)
         try:
             async for event in self.answer(recorded.prompt, _Params(recorded.parameters)):
                 yield event
+            self._fake.usage.charge(self.name, arrived, recorded.parameters)
         except (asyncio.CancelledError, GeneratorExit):
             # sse-starlette cancels the response when the client goes away.
             self._fake._note_disconnect(self.name)
@@ -666,7 +670,9 @@ class FakePoe:
         self._held: dict[str, int] = {}
         self._changed = asyncio.Event()
         self._loopback: LoopbackServer | None = None
-        self.app = _RecordPaths(self._make_app(), self.paths)
+        self.usage = FakeUsage(self._notify)
+        """The usage API and the account's history (see fakepoe_usage)."""
+        self.app = _RecordPaths(self.usage.wrap(self._make_app()), self.paths)
 
     # -- what tests read ---------------------------------------------------------
 
@@ -684,6 +690,11 @@ class FakePoe:
     def upload_url(self) -> str:
         """The upload base: files go to ``<upload_url>file_upload_3RD_PARTY_POST``."""
         return self.base_url
+
+    @property
+    def usage_url(self) -> str:
+        """The usage API base (``current_balance``, ``points_history``)."""
+        return f"{self.base_url}usage/"
 
     @property
     def openai_base_url(self) -> str:
@@ -824,6 +835,7 @@ class FakePoe:
         app.add_route("/DropMidStream", self._drop_endpoint, ["POST"])
         app.add_route("/file_upload_3RD_PARTY_POST", self._upload_endpoint, ["POST"])
         app.add_route("/v1/chat/completions", self._openai_endpoint, ["POST"])
+        self.usage.mount(app)
         return app
 
     async def _upload_endpoint(self, request: Request) -> Response:
@@ -850,6 +862,7 @@ class FakePoe:
         ``FencedCodeBot`` answers like its bot-protocol namesake; any other
         model streams back the last user message, 7 characters a chunk.
         """
+        arrived = now_us()
         body = await request.json()
         model = str(body.get("model", ""))
         messages = [m for m in body.get("messages", []) if isinstance(m, dict)]
@@ -906,6 +919,7 @@ class FakePoe:
             if model == "DropMidStream":
                 raise _DeliberateDrop
             yield chunk(None, "stop")
+            self.usage.charge(model, arrived, {})
             yield b"data: [DONE]\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")

@@ -67,6 +67,7 @@ def scenario_env(
         "HOME": str(tmp_path),
         "POE_API_KEY": snippet.key,
         "POE_LSP_BASE_URL": fake_poe_url,
+        "POE_LSP_USAGE_URL": f"{fake_poe_url}usage/",
         "POE_TEST_SNIPPET": str(snippet_file),
         "POE_TEST_FILE": str(source),
         "POE_TEST_BOT": bot,

@@ -74,7 +74,11 @@ def start(fake_poe_url: str, tmp_path: Path) -> Iterator[Start]:
         options = setup or {}
         if init_options is not None:
             options = {**options, "server": {"init_options": init_options}}
-        env = {"POE_LSP_BASE_URL": fake_poe_url, "POE_API_KEY": key or ""}
+        env = {
+            "POE_LSP_BASE_URL": fake_poe_url,
+            "POE_LSP_USAGE_URL": f"{fake_poe_url}usage/",
+            "POE_API_KEY": key or "",
+        }
         nvim.exec_lua(
             "package.path = ... .. '/tests/neovim/?.lua;' .. package.path\n"
             "_G.T = require('poe_test')\n"

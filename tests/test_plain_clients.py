@@ -135,7 +135,8 @@ async def test_plain_client_gets_standard_lsp_only(make_editor: MakeEditor) -> N
     explained = await editor.start("poe.explain", explain(editor, uri, SHORT))
     await editor.ended(explained)
     refactored = await editor.start("poe.refactor", refactor(editor, uri))
-    assert await editor.ended(refactored) == "done"
+    # The end carries the job's cost (the fake Poe charges 7 points a request).
+    assert await editor.ended(refactored) == "done · 7 points"
     assert editor.notifications == []  # no poe/stream, no poe/done
     assert editor.text(uri) == SOURCE.replace(TARGET, NEW_TARGET)
     for job_id in (explained, refactored):

@@ -16,6 +16,7 @@ import { ProposalDocuments } from "./proposalDiff";
 import { type Drawn, ReviewView } from "./review";
 import { ServerManager } from "./server";
 import { StatusBar } from "./statusBar";
+import { quietUsage, UsageWatcher } from "./usage";
 
 /** What the extension exports; end-to-end tests read it. */
 export interface PoeApi {
@@ -25,6 +26,7 @@ export interface PoeApi {
   job(jobId: string): JobView | undefined;
   panel(): { visible: boolean; job: JobView | undefined; title: string | undefined };
   statusText(): string;
+  statusTooltip(): string;
   whenRunning(): Promise<void>;
   /** A document's pending hunks (with their jobs) and what the editor draws of them. */
   review(uri: string): { hunks: Array<Hunk & { jobId: string }>; drawn: Drawn };
@@ -44,17 +46,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<PoeApi
   const server = new ServerManager(context, log, jobs, proposals, reportError);
   manager = server;
   const panel = new StreamPanel(jobs, (jobId) => void commands.cancel(jobId));
-  const status = new StatusBar(jobs);
+  const usage = new UsageWatcher(jobs, quietUsage(server));
+  const status = new StatusBar(jobs, usage);
   const commands = new Commands(context, server, jobs, panel, log, reportError);
   const diffs = new ProposalDocuments(proposals);
   const review = new ReviewView(proposals, jobs, diffs, (command, argument) => commands.send(command, argument));
-  context.subscriptions.push(log, server, panel, status, diffs, review, ...commands.register(), ...review.register());
+  context.subscriptions.push(log, server, panel, usage, status, diffs, review, ...commands.register(), ...review.register());
 
   let running: () => void = () => {};
   const ready = new Promise<void>((resolve) => {
     running = resolve;
   });
-  context.subscriptions.push(server.onReady(() => running()));
+  context.subscriptions.push(
+    server.onReady(() => {
+      running();
+      void usage.refresh();
+    }),
+  );
   void server.start();
 
   return {
@@ -64,6 +72,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<PoeApi
     job: (jobId) => jobs.get(jobId),
     panel: () => panel.state(),
     statusText: () => status.text,
+    statusTooltip: () => status.tooltip,
     whenRunning: () => ready,
     review: (uri) => ({
       hunks: proposals.hunks(uri).map(({ proposal, hunk }) => ({ ...hunk, jobId: proposal.jobId })),

@@ -276,6 +276,8 @@ export class ServerManager implements vscode.Disposable {
       uploadUrl: user("uploadUrl"),
       transport: user("transport"),
       openaiBaseUrl: user("openaiBaseUrl"),
+      usageUrl: user("usageUrl"),
+      maxPointsPerDay: user("budget.maxPointsPerDay"),
       costs,
     });
   }

@@ -1,18 +1,27 @@
-/** The status bar item: the active bot; a spinner while jobs run (click cancels). */
+/**
+ * The status bar item: the active bot and the session's spend (the balance in
+ * its tooltip); a spinner while jobs run (click cancels).
+ */
 import * as vscode from "vscode";
 
 import { type JobTracker, statusBarText } from "./core/jobs";
+import { usageLine } from "./core/usage";
+import type { UsageWatcher } from "./usage";
 
 export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly jobs: JobTracker) {
+  constructor(
+    private readonly jobs: JobTracker,
+    private readonly usage: UsageWatcher,
+  ) {
     this.item = vscode.window.createStatusBarItem("poe.status", vscode.StatusBarAlignment.Right, 100);
     this.item.name = "Poe";
     const sub = jobs.onChange(() => this.refresh());
     this.disposables.push(
       new vscode.Disposable(() => sub.dispose()),
+      usage.onChange(() => this.refresh()),
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration("poe.bot")) {
           this.refresh();
@@ -27,12 +36,17 @@ export class StatusBar implements vscode.Disposable {
     return this.item.text;
   }
 
+  get tooltip(): string {
+    return typeof this.item.tooltip === "string" ? this.item.tooltip : "";
+  }
+
   refresh(): void {
     const bot = vscode.workspace.getConfiguration("poe").get<string>("bot") || "GPT-5";
     const running = this.jobs.running();
     const view = statusBarText(bot, running);
-    this.item.text = view.text;
-    this.item.tooltip = view.tooltip;
+    const spend = usageLine(this.usage.usage);
+    this.item.text = view.busy ? view.text : view.text + spend.text;
+    this.item.tooltip = spend.tooltip ? `${view.tooltip}\n${spend.tooltip}` : view.tooltip;
     this.item.command = view.busy ? "poe.cancelJobs" : "poe.chooseBot";
     void vscode.commands.executeCommand("setContext", "poe.jobsRunning", view.busy);
   }

@@ -33,6 +33,8 @@ class ErrorKind(enum.Enum):
     UPLOAD_FAILED = "upload_failed"
     OVER_YOUR_LIMITS = "over_your_limits"
     BAD_BOT_NAME = "bad_bot_name"
+    OVER_BUDGET = "over_budget"
+    BUDGET_UNCHECKED = "budget_unchecked"
 
 
 def setting_name(key: str) -> str:
@@ -42,7 +44,7 @@ def setting_name(key: str) -> str:
     return f"the {key} setting (VS Code: poe.{key})"
 
 
-def _sentence(kind: ErrorKind, bot: str, detail: str) -> str:
+def _sentence(kind: ErrorKind, bot: str, detail: str, balance: int | None = None) -> str:
     detail_part = f" ({detail})" if detail else ""
     match kind:
         case ErrorKind.NO_KEY:
@@ -63,8 +65,9 @@ def _sentence(kind: ErrorKind, bot: str, detail: str) -> str:
             )
         case ErrorKind.OUT_OF_POINTS:
             return (
-                f"Your Poe account is out of points for {bot}. Add points at "
-                "poe.com or choose a cheaper bot."
+                f"Your Poe account is out of points for {bot}."
+                + ("" if balance is None else f" Its balance is {balance:,} points.")
+                + " Add points at poe.com or choose a cheaper bot."
             )
         case ErrorKind.RATE_LIMITED:
             return f"Poe is rate limiting requests{detail_part}. Wait a moment and try again."
@@ -134,6 +137,19 @@ def _sentence(kind: ErrorKind, bot: str, detail: str) -> str:
                 f"{bot} is not a Poe bot name, so nothing was sent. A bot name has "
                 f"{BOT_NAME_RULE} characters."
             )
+        case ErrorKind.OVER_BUDGET:
+            return (
+                "Your Poe API usage since midnight has reached your daily budget"
+                f"{detail_part}, so nothing was sent. Raise budget.maxPointsPerDay in "
+                "your own settings (VS Code: user settings; Neovim: init_options), or "
+                "wait until midnight."
+            )
+        case ErrorKind.BUDGET_UNCHECKED:
+            return (
+                "budget.maxPointsPerDay is set but Poe's usage history could not be "
+                f"read{detail_part}, so nothing was sent. Check the usage endpoint "
+                "(POE_LSP_USAGE_URL or usageUrl) and try again."
+            )
 
 
 class PoeError(Exception):
@@ -146,12 +162,15 @@ class PoeError(Exception):
         bot: str = "",
         detail: str = "",
         retry_after: float | None = None,
+        balance: int | None = None,
     ) -> None:
         self.kind = kind
         self.bot = bot
         self.detail = detail
         self.retry_after = retry_after
-        super().__init__(_sentence(kind, bot, detail))
+        self.balance = balance
+        """For ``OUT_OF_POINTS``: the account's balance, when it could be read."""
+        super().__init__(_sentence(kind, bot, detail, balance))
 
     @property
     def message(self) -> str:

@@ -41,6 +41,7 @@ from .endpoints import (
     DEFAULT_BASE_URL,
     DEFAULT_OPENAI_BASE_URL,
     DEFAULT_UPLOAD_URL,
+    DEFAULT_USAGE_URL,
     PROJECT_URL,
 )
 from .errors import setting_name
@@ -137,6 +138,8 @@ class Settings:
     attach_file: AttachMode = setting("context.attachFile", "never", ATTACH_MODE)
     """Upload the job's file as an attachment: ``never``, ``whenTrimmed`` (only when
     ``max_chars`` cut the context) or ``always``."""
+    confirm_above_points: int = setting("budget.confirmAbovePoints", 0, WHOLE)
+    """Ask before a job expected to cost more than this many points (0: never ask)."""
 
     def bot_for(self, action: str) -> str:
         """The bot an action uses when the command names none."""
@@ -169,6 +172,11 @@ class Secrets:
     """``poe``: the bot protocol (fastapi-poe); ``openai``: the OpenAI-compatible endpoint."""
     openai_base_url: str = DEFAULT_OPENAI_BASE_URL
     """The OpenAI-compatible base (``/chat/completions`` is appended)."""
+    usage_url: str = DEFAULT_USAGE_URL
+    """``current_balance`` and ``points_history`` are under it."""
+    max_points_per_day: int | None = None
+    """``budget.maxPointsPerDay``: jobs are refused once the key's API usage since
+    local midnight reaches it (``None``: no budget)."""
 
 
 def mask(key: str) -> str:
@@ -207,7 +215,16 @@ def flatten(options: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-SECRET_KEYS = ("apiKey", "baseUrl", "uploadUrl", "allowedBots", "transport", "openaiBaseUrl")
+SECRET_KEYS = (
+    "apiKey",
+    "baseUrl",
+    "uploadUrl",
+    "allowedBots",
+    "transport",
+    "openaiBaseUrl",
+    "usageUrl",
+    "budget.maxPointsPerDay",
+)
 
 _FIELDS: dict[str, dataclasses.Field[Any]] = {
     f.metadata["key"]: f for f in dataclasses.fields(Settings) if "key" in f.metadata
@@ -413,7 +430,23 @@ class SettingsReader:
             openai_base_url=pick(
                 "POE_LSP_OPENAI_BASE_URL", "openaiBaseUrl", DEFAULT_OPENAI_BASE_URL
             ).rstrip("/"),
+            usage_url=pick("POE_LSP_USAGE_URL", "usageUrl", DEFAULT_USAGE_URL),
+            max_points_per_day=self._daily_budget(opts),
         )
+
+    def _daily_budget(self, opts: Mapping[str, Any]) -> int | None:
+        """``budget.maxPointsPerDay`` from the initialization options only."""
+        budget = opts.get("budget")
+        value = budget.get("maxPointsPerDay") if isinstance(budget, Mapping) else None
+        if value is None:
+            return None
+        if not WHOLE.accepts(value):
+            self._problem(
+                "poe-lsp: initialization option budget.maxPointsPerDay should be "
+                f"{WHOLE.wanted}, not {value!r}; no daily budget is applied."
+            )
+            return None
+        return int(value)
 
 
 def _names_a_bot(key: str) -> bool:

@@ -94,3 +94,5 @@ def setup(server: PoeServer, jobs: JobManager) -> None:
     async def shutdown(ls: PoeServer, _params: Any) -> None:
         jobs.cancel_all()
         await ls.close_poe_client()
+        for hook in jobs.hooks:
+            await hook.aclose()

@@ -94,6 +94,10 @@ class Consent:
         self.costs.answer(items, allowed)
         return allowed
 
+    async def ask(self, message: str) -> bool:
+        """Ask ``message`` with "Allow" / "Cancel" (not remembered); no answer is Cancel."""
+        return await self._ask_allow(message)
+
     async def _ask_allow(self, message: str) -> bool:
         """Ask "Allow" / "Cancel" with ``window/showMessageRequest``; no answer is Cancel."""
         try:

@@ -153,6 +153,31 @@ class Job:
             self.stream_task.cancel()
 
 
+class JobHooks:
+    """What a feature may add to every job's life (cost and budget do); no-ops here."""
+
+    async def before_send(self, job: Job) -> None:
+        """After consent, before anything is sent: raise :class:`PoeError` to fail the
+        job or :class:`asyncio.CancelledError` to cancel it, nothing sent."""
+
+    def sent(self, job: Job) -> None:
+        """The job's request is about to go out."""
+
+    async def explain_failure(self, job: Job, error: PoeError) -> PoeError:
+        """The error the job fails with, given the one Poe's answer raised."""
+        return error
+
+    def finished(self, job: Job) -> None:
+        """The job's status is decided (``job.status``)."""
+
+    async def end_note(self, job: Job) -> str | None:
+        """A few words added to a plain client's progress ``end`` (briefly awaited)."""
+        return None
+
+    async def aclose(self) -> None:
+        """At shutdown: release what the hook holds."""
+
+
 def progress_status(characters: int, seconds: float) -> str:
     """A progress report's message: how much has arrived, and since when."""
     unit = "character" if characters == 1 else "characters"
@@ -166,6 +191,8 @@ class JobManager:
         self.server = server
         self.running: dict[str, Job] = {}
         self.consent = Consent(server)
+        self.hooks: list[JobHooks] = []
+        """Features' additions to every job (see :class:`JobHooks`)."""
 
     def start(self, spec: JobSpec) -> Job:
         """Register a job and run it in the background."""
@@ -275,6 +302,8 @@ class JobManager:
             self.running.pop(job.id, None)
             job.status = status
             job.error = error.message if error else None
+            for hook in self.hooks:
+                hook.finished(job)
             log.info(
                 "job %s %s %s in %.2fs (%d chars)",
                 job.id,
@@ -298,6 +327,8 @@ class JobManager:
                 raise refused
             log.info("%s: the workspace's cost raises were not allowed; own values", job.id)
             spec.use(refused)
+        for hook in self.hooks:
+            await hook.before_send(job)
         settings = self.server.settings
 
         told = False
@@ -336,6 +367,8 @@ class JobManager:
             warn=warn,
             on_retry=on_retry,
         )
+        for hook in self.hooks:
+            hook.sent(job)
         try:
             async with contextlib.aclosing(answers) as stream:
                 async for text in stream:
@@ -355,6 +388,13 @@ class JobManager:
             job.text = exc.partial
             job.changed.set()
             raise
+        except PoeError as exc:
+            explained = exc
+            for hook in self.hooks:
+                explained = await hook.explain_failure(job, explained)
+            if explained is exc:
+                raise
+            raise explained from exc
 
     # -- publishing -------------------------------------------------------------------------
 
@@ -460,6 +500,10 @@ class JobManager:
         if future is not None and not future.done():
             future.set_result(None)
 
+    async def _end_with_notes(self, job: Job, message: str) -> None:
+        notes = [note for hook in self.hooks if (note := await hook.end_note(job))]
+        self._end_progress(job, " · ".join([message, *notes]))
+
     # -- the end ------------------------------------------------------------------------------
 
     def _deliver(self, job: Job, error: PoeError | None) -> None:
@@ -481,7 +525,12 @@ class JobManager:
         outcome = {"done": "done", "cancelled": "cancelled", "failed": "failed"}[
             job.status or "failed"
         ]
-        self._end_progress(job, job.error or outcome)
+        if self.hooks and not server.renders_jobs and job.progress_token is not None:
+            # A plain client learns a job's cost only here (it gets no poe/done and
+            # asks nothing): the end waits briefly for it; the job's own outputs are out.
+            server.run_task(self._end_with_notes(job, job.error or outcome), f"end {job.id}")
+        else:
+            self._end_progress(job, job.error or outcome)
         proposal = job.writer.proposal if job.writer is not None else None
         if not server.renders_jobs:
             return

@@ -75,6 +75,11 @@ M.subcommands = {
       require('poe').close()
     end,
   },
+  usage = {
+    run = function()
+      require('poe.usage').show()
+    end,
+  },
 }
 
 --- Run `:Poe` with the arguments `nvim_create_user_command()` gives.

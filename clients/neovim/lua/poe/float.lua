@@ -18,6 +18,7 @@ local M = {}
 ---@field verb string 'Explain' or 'Ask', for the title.
 ---@field text string The whole answer so far.
 ---@field status 'streaming'|'done'|'failed'|'cancelled'
+---@field points? integer What the job cost, once known (`poe.usage`).
 
 ---@type poe.Explanation?
 M.last = nil
@@ -179,6 +180,10 @@ function M.show(explanation)
     win_config.title = ' ' .. explanation.title .. ' '
     win_config.title_pos = 'left'
     win_config.footer = FOOTERS[explanation.status] or ''
+    if explanation.points then
+      local cost = require('poe.usage').points_text(explanation.points)
+      win_config.footer = ' ' .. cost .. ' ·' .. win_config.footer
+    end
     win_config.footer_pos = 'right'
   end
   if win_valid() then

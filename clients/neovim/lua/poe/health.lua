@@ -89,6 +89,12 @@ function M.check()
     vim.health.info('no poe-lsp client is running (it starts when a file is opened)')
   end
   for _, client in ipairs(clients) do
+    local usage = require('poe.usage').summary_sync(client)
+    if usage then
+      vim.health.info('Poe usage: ' .. usage)
+    else
+      vim.health.info('Poe usage: the server did not answer poe.usage')
+    end
     local bufs = vim.tbl_keys(client.attached_buffers)
     local info = client.server_info or {}
     vim.health.ok(

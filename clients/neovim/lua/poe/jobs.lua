@@ -210,6 +210,7 @@ function M.on_done(_, params, _)
     notify(('%s cancelled.'):format(params.action), vim.log.levels.INFO)
   end
   emit('PoeDone', params)
+  require('poe.usage').follow(job)
   M.jobs[job.id] = nil
 end
 

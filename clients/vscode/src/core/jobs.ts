@@ -46,6 +46,8 @@ export interface JobView {
   error?: string;
   /** Where the answer goes: the panel (explain, ask-explain) or the document. */
   output: "explain" | "edit";
+  /** What the job cost, once Poe's usage history shows it (`poe.usage`). */
+  points?: number;
 }
 
 /** What a finished job tells the user beyond the panel: its failure, once. */
@@ -131,6 +133,15 @@ export class JobTracker {
     this.emit(job);
     this.prune();
     return job;
+  }
+
+  /** The job's cost is known (`poe.usage`). */
+  setPoints(jobId: string, points: number): void {
+    const job = this.jobs.get(jobId);
+    if (job !== undefined && job.points !== points) {
+      job.points = points;
+      this.emit(job);
+    }
   }
 
   get(jobId: string): JobView | undefined {

@@ -43,6 +43,9 @@ export interface UserValues {
   uploadUrl?: unknown;
   transport?: unknown;
   openaiBaseUrl?: unknown;
+  usageUrl?: unknown;
+  /** `budget.maxPointsPerDay`: the user's own only (a workspace can neither set nor lift it). */
+  maxPointsPerDay?: unknown;
   /** The user's own values of COST_SETTINGS (dotted keys). */
   costs?: Partial<Record<CostSetting, unknown>>;
 }
@@ -85,6 +88,12 @@ export function initializationOptions(user: UserValues): Record<string, unknown>
   if (nonEmptyString(user.openaiBaseUrl)) {
     options.openaiBaseUrl = user.openaiBaseUrl;
   }
+  if (nonEmptyString(user.usageUrl)) {
+    options.usageUrl = user.usageUrl;
+  }
+  if (typeof user.maxPointsPerDay === "number" && user.maxPointsPerDay >= 0) {
+    options.budget = { maxPointsPerDay: user.maxPointsPerDay };
+  }
   for (const key of COST_SETTINGS) {
     const value = user.costs?.[key];
     if (value !== undefined && value !== null) {
@@ -110,6 +119,7 @@ const NOT_FOR_WORKSPACE_CONFIGURATION = [
   "uploadUrl",
   "transport",
   "openaiBaseUrl",
+  "usageUrl",
   "allowedBots",
   "server",
   "trace",
@@ -128,6 +138,11 @@ export function workspaceSection(section: unknown): unknown {
   for (const key of NOT_FOR_WORKSPACE_CONFIGURATION) {
     delete copy[key];
   }
+  const budget = copy.budget;
+  if (budget !== null && typeof budget === "object" && !Array.isArray(budget)) {
+    const { maxPointsPerDay: _userOnly, ...rest } = budget as Record<string, unknown>;
+    copy.budget = rest;
+  }
   return copy;
 }
 
@@ -138,6 +153,8 @@ export const RESTART_SETTINGS: readonly string[] = [
   "poe.uploadUrl",
   "poe.transport",
   "poe.openaiBaseUrl",
+  "poe.usageUrl",
+  "poe.budget.maxPointsPerDay",
   "poe.allowedBots",
   "poe.bot",
   ...ACTIONS.map((action) => `poe.actions.${action}.bot`),

@@ -5,6 +5,7 @@
 import MarkdownIt from "markdown-it";
 
 import { actionTitle, type JobView } from "./jobs";
+import { pointsText } from "./usage";
 
 const md = new MarkdownIt({ html: false, linkify: true, breaks: false });
 
@@ -40,6 +41,8 @@ export interface PanelUpdate {
   running: boolean;
   body: string;
   error: string;
+  /** Below the answer: what it cost, once known. */
+  footer: string;
 }
 
 export function panelUpdate(job: JobView): PanelUpdate {
@@ -53,6 +56,7 @@ export function panelUpdate(job: JobView): PanelUpdate {
         ? renderMarkdown(job.text)
         : `<p class="waiting">Waiting for ${escapeHtml(job.bot)}…</p>`,
     error: job.error ?? "",
+    footer: job.points === undefined ? "" : `Cost: ${pointsText(job.points)}`,
   };
 }
 
@@ -82,6 +86,7 @@ export function panelPage(nonce: string, cspSource: string, first: PanelUpdate):
   code { font-family: var(--vscode-editor-font-family); }
   .error { color: var(--vscode-errorForeground); }
   .waiting { opacity: 0.7; font-style: italic; }
+  #points { opacity: 0.75; margin-top: 12px; }
 </style>
 </head>
 <body>
@@ -92,6 +97,7 @@ export function panelPage(nonce: string, cspSource: string, first: PanelUpdate):
 </header>
 <p id="error" class="error">${escapeHtml(first.error)}</p>
 <main id="content">${first.body}</main>
+<footer id="points">${escapeHtml(first.footer)}</footer>
 <script nonce="${nonce}">
   const vscode = acquireVsCodeApi();
   let jobId = ${JSON.stringify(first.jobId)};
@@ -106,6 +112,7 @@ export function panelPage(nonce: string, cspSource: string, first: PanelUpdate):
     document.getElementById("cancel").hidden = !u.running;
     document.getElementById("error").textContent = u.error;
     document.getElementById("content").innerHTML = u.body;
+    document.getElementById("points").textContent = u.footer;
   });
 </script>
 </body>
