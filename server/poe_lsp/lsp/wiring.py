@@ -9,7 +9,18 @@ through the server and no import cycle can form.
 
 from __future__ import annotations
 
-from . import code_actions, commands, config, document, documents, fix, hover, review, status
+from . import (
+    code_actions,
+    commands,
+    compare,
+    config,
+    document,
+    documents,
+    fix,
+    hover,
+    review,
+    status,
+)
 from .jobs import JobManager
 from .server import PoeServer
 
@@ -23,8 +34,9 @@ def create_server() -> PoeServer:
     commands.setup(server, jobs)
     fix.setup(server, jobs)
     document.setup(server, jobs)
+    compare.setup(server, jobs)
     proposals = review.setup(server)
-    code_actions.setup(server, extra=[proposals.code_actions])
+    code_actions.setup(server, extra=[proposals.code_actions], after=[compare.code_actions])
     hover.setup(server)
     status.setup(server, jobs)
     return server
