@@ -19,6 +19,8 @@ export interface StreamParams {
   bot: string;
   delta: string;
   text: string;
+  /** Set when the job is one answer of a `poe.compare`. */
+  compareId?: string;
 }
 
 export interface DoneParams {
@@ -32,6 +34,7 @@ export interface DoneParams {
   error?: string;
   /** A review-mode edit job's pending hunks (contract §9). */
   proposal?: { hunks: Hunk[] };
+  compareId?: string;
 }
 
 export interface JobView {
@@ -46,6 +49,8 @@ export interface JobView {
   error?: string;
   /** Where the answer goes: the panel (explain, ask-explain) or the document. */
   output: "explain" | "edit";
+  /** The `poe.compare` the job is one answer of: the compare panel shows it. */
+  compareId?: string;
 }
 
 /** What a finished job tells the user beyond the panel: its failure, once. */
@@ -156,6 +161,7 @@ export class JobTracker {
     bot: string;
     uri: string;
     range: LspRange;
+    compareId?: string;
   }): JobView {
     let job = this.jobs.get(params.jobId);
     if (job === undefined) {
@@ -168,6 +174,7 @@ export class JobTracker {
         text: "",
         status: "running",
         output: this.outputs.get(params.jobId) ?? defaultOutput(params.action),
+        ...(params.compareId === undefined ? {} : { compareId: params.compareId }),
       };
       this.jobs.set(params.jobId, job);
     }
