@@ -216,21 +216,29 @@ async def test_compare_needs_a_selection_and_an_open_document(make_editor: MakeE
     assert "is not open in the editor" in message
 
 
+UNNAMED = ["ExplainBot", "EchoBot", "SlowBot"]
+"""A compare whose last two bots the user's own settings (``bot: ExplainBot``) do not name."""
+
+
+async def compare_unnamed(editor: Editor) -> list[dict[str, Any]]:
+    """Explain-compare the function on UNNAMED; every job's ``poe/done``."""
+    uri = editor.open("shop.py", SOURCE)
+    result = await editor.command(
+        "poe.compare", {"uri": uri, "range": FUNCTION, "action": "explain", "bots": UNNAMED}
+    )
+    return [await editor.done(job["jobId"]) for job in result["jobs"]]
+
+
 async def test_compare_asks_about_each_unnamed_bot_before_anything_is_sent(
     make_editor: MakeEditor, fake: FakePoe
 ) -> None:
     editor = await make_editor(init_options={"bot": "ExplainBot"})
-    uri = editor.open("shop.py", SOURCE)
-    bots = ["ExplainBot", "EchoBot", "SlowBot"]
-    result = await editor.command(
-        "poe.compare", {"uri": uri, "range": FUNCTION, "action": "explain", "bots": bots}
-    )
-    done = [await editor.done(job["jobId"]) for job in result["jobs"]]
+    done = await compare_unnamed(editor)
     assert [d["status"] for d in done] == ["done"] * 3
     asked = [m.message for m in editor.message_requests]
     assert len(asked) == 2
     assert "'EchoBot'" in asked[0] and "'SlowBot'" in asked[1]
-    assert sorted(r.bot for r in fake.requests) == sorted(bots)
+    assert sorted(r.bot for r in fake.requests) == sorted(UNNAMED)
 
 
 async def test_one_refused_bot_fails_the_whole_compare_unsent(
@@ -238,12 +246,7 @@ async def test_one_refused_bot_fails_the_whole_compare_unsent(
 ) -> None:
     editor = await make_editor(init_options={"bot": "ExplainBot"})
     editor.consent_answer = "Cancel"
-    uri = editor.open("shop.py", SOURCE)
-    bots = ["ExplainBot", "EchoBot", "SlowBot"]
-    result = await editor.command(
-        "poe.compare", {"uri": uri, "range": FUNCTION, "action": "explain", "bots": bots}
-    )
-    done = [await editor.done(job["jobId"]) for job in result["jobs"]]
+    done = await compare_unnamed(editor)
     assert [d["status"] for d in done] == ["cancelled"] * 3
     assert all("The bot 'EchoBot' was not allowed, so nothing was sent" in d["error"] for d in done)
     # One question: after the first refusal there is nothing left to ask about.

@@ -9,6 +9,7 @@ import * as vscode from "vscode";
 
 import { CompareBoard, type CompareUpdate, pointsOf } from "./core/compare";
 import type { JobTracker, JobView } from "./core/jobs";
+import { ANSWER_STYLE, pageHead } from "./core/render";
 
 /** Sends a `poe.*` command; undefined when it was refused (and said so) or not sent. */
 export type Send = (command: string, argument: object) => Promise<unknown>;
@@ -176,32 +177,19 @@ export async function compareSelection(
 
 /** The page; columns arrive by `postMessage`, already rendered (Markdown, no raw HTML). */
 function comparePage(nonce: string, cspSource: string): string {
-  const csp = [
-    "default-src 'none'",
-    `style-src ${cspSource} 'unsafe-inline'`,
-    `img-src ${cspSource} https: data:`,
-    `script-src 'nonce-${nonce}'`,
-  ].join("; ");
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<style>
+  return `${pageHead(nonce, cspSource)}
   body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); padding: 0 12px 24px; line-height: 1.5; }
   h1 { font-size: 1.1em; margin: 10px 0; }
   #columns { display: grid; gap: 12px; align-items: start; }
   section { border: 1px solid var(--vscode-panel-border, #8884); border-radius: 4px; padding: 0 10px 10px; min-width: 0; }
   section header { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; padding: 8px 0; border-bottom: 1px solid var(--vscode-panel-border, #8884); }
-  section header h2 { font-size: 1em; margin: 0; flex: 1; }
+  section header h2 { font-size: 1em; margin: 0; flex: 1 0 100%; }
   .meta { opacity: 0.75; font-size: 0.9em; }
   button { background: var(--vscode-button-background); color: var(--vscode-button-foreground); border: none; padding: 3px 10px; cursor: pointer; }
   button:hover { background: var(--vscode-button-hoverBackground); }
-  pre { background: var(--vscode-textCodeBlock-background); padding: 8px; overflow-x: auto; }
-  code { font-family: var(--vscode-editor-font-family); }
-  .error { color: var(--vscode-errorForeground); }
-  .waiting { opacity: 0.7; font-style: italic; }
+${ANSWER_STYLE}
+  /* Narrow columns: wrap long code lines rather than hide them. */
+  pre code { white-space: pre-wrap; overflow-wrap: anywhere; }
 </style>
 </head>
 <body>
