@@ -122,6 +122,41 @@ async def test_refactor_compare_accepting_one_rejects_the_others(
     assert editor.text(uri) == SOURCE.replace(TWO_CHANGES_BEFORE, ROUNDED)
 
 
+async def test_answers_still_coming_after_the_choice_are_stopped_unproposed(
+    make_editor: MakeEditor, fake: FakePoe
+) -> None:
+    bots = ["FencedCodeBot", "HeldBot"]
+    editor = await make_editor(
+        init_options={
+            "allowedBots": bots,
+            "botParameters": {
+                "FencedCodeBot": {"answer": ROUNDED.rstrip("\n")},
+                "HeldBot": {"gate": "late", "after": 1, "chunk_text": "total = {i}\n"},
+            },
+        }
+    )
+    watch = Watch(editor)
+    uri = editor.open("shop.py", SOURCE)
+    result = await editor.command(
+        "poe.compare", {"uri": uri, "range": FUNCTION, "action": "refactor", "bots": bots}
+    )
+    ids = {job["bot"]: job["jobId"] for job in result["jobs"]}
+    assert (await editor.done(ids["FencedCodeBot"]))["proposal"]["hunks"]
+    await fake.wait_held("late")
+    await editor.command("poe.accept", {"jobId": ids["FencedCodeBot"]})
+    chosen = SOURCE.replace(TWO_CHANGES_BEFORE, ROUNDED)
+    assert editor.text(uri) == chosen
+    # The answer still coming is not needed any more: stopped, quietly, unproposed.
+    await fake.wait_disconnect("HeldBot")
+    late = await editor.done(ids["HeldBot"])
+    assert late["status"] == "cancelled" and "error" not in late
+    assert "proposal" not in late
+    message = await refused(editor, "poe.accept", {"jobId": ids["HeldBot"]})
+    assert "has no pending proposal" in message
+    await watch.diagnostics(uri, lambda d: d == [])
+    assert editor.text(uri) == chosen
+
+
 async def test_refactor_compare_jobs_are_not_refused_as_overlapping(
     make_editor: MakeEditor,
 ) -> None:

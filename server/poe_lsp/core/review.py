@@ -284,6 +284,8 @@ class ProposalStore:
         """Told of every new proposal, also one without hunks (the answer changed nothing)."""
         self.on_update: Update | None = None
         """Told of every later change to a proposal (hunks moved, or gone)."""
+        self.on_chosen: Callable[[str, str], None] | None = None
+        """Told ``(group, job id)`` when one answer of a compare is accepted."""
 
     def __len__(self) -> int:
         return len(self._proposals)
@@ -361,6 +363,8 @@ class ProposalStore:
         group = chosen.group
         assert group is not None
         self._chosen.add(group)
+        if self.on_chosen is not None:
+            self.on_chosen(group, chosen.job_id)
         for other in list(self._proposals.values()):
             if other.group == group and other is not chosen:
                 other.remove(list(other.hunks), REJECTED)

@@ -10,7 +10,8 @@ with two differences:
   bot missing is not the comparison the user asked for);
 * a refactor's answers are alternatives for the same range: always review
   proposals, which coexist until one is accepted; accepting one rejects the
-  others (:mod:`poe_lsp.core.review`).  Cancelling one job leaves the others.
+  others (:mod:`poe_lsp.core.review`), and the others still running end
+  ``cancelled``.  Cancelling one job leaves the others.
 
 Clients that render jobs show the answers side by side; any other client gets
 each as its own message or proposal, which names its bot.
@@ -160,3 +161,4 @@ def code_actions(server: PoeServer, params: types.CodeActionParams) -> list[type
 def setup(server: PoeServer, jobs: JobManager) -> None:
     """Register ``poe.compare`` (its code actions are handed to the code-action feature)."""
     server.register_command(COMMAND, partial(compare, jobs=jobs))
+    server.proposals.on_chosen = jobs.supersede

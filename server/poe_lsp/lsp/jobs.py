@@ -139,6 +139,8 @@ class Job:
     region: HoverRegion | None = None
     progress_token: int | str | None = None
     started: float = field(default_factory=time.monotonic)
+    superseded: bool = False
+    """Another answer of its compare was used: this one ends ``cancelled``, quietly."""
 
     def cancel(self) -> None:
         """Stop the upstream stream; the job then finishes as ``cancelled``."""
@@ -209,6 +211,14 @@ class JobManager:
         job.cancel()
         return True
 
+    def supersede(self, compare_id: str, chosen: str) -> None:
+        """One answer of a compare was used: the others still running are not needed
+        (their range now holds the chosen text): stop them, as cancelled."""
+        for job in list(self.running.values()):
+            if job.spec.compare_id == compare_id and job.id != chosen:
+                job.superseded = True
+                job.cancel()
+
     def cancel_all(self) -> list[str]:
         """Cancel every running job and return their ids."""
         ids = list(self.running)
@@ -258,6 +268,8 @@ class JobManager:
                 delivery=delivery,
                 declined=job.writer is not None and job.writer.declined,
             )
+            if job.superseded:
+                result = outcome.Outcome("cancelled")
             status, error = result.status, result.error
             self.running.pop(job.id, None)
             job.status = status
