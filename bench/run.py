@@ -21,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import first_token, responsiveness, scenarios
+from . import compare, first_token, responsiveness, scenarios
 from .common import ROOT, load_average
 
 RESULTS = ROOT / "bench" / "results"
@@ -164,6 +164,14 @@ ROWS: list[tuple[str, str, str, str, str]] = [
     ("context_parse_ms", "context building, 20k lines, after an edit (ms)", "", "", "median"),
     ("context_cached_ms", "  tree reused (ms)", "", "", "median"),
     ("explain_command_ms", "poe.explain on 20k lines → reply (ms)", "", "", "median"),
+    (
+        "compare_all_first_ms",
+        "Compare of 4 streams: first token of all four (ms)",
+        "compare_single_first_ms",
+        "",
+        "median",
+    ),
+    ("compare_all_done_ms", "  all four done (ms)", "compare_single_done_ms", "", "median"),
     ("document_command_ms", "poe.document on 20k lines → reply (ms)", "", "", "median"),
 ]
 
@@ -268,6 +276,9 @@ async def run(quick: bool, only: set[str] | None) -> dict[str, Any]:
     if wanted("docs"):
         step("doc placement and context on 20,000 lines")
         figures.update(responsiveness.doc_placement(2000 if quick else 20000, 3 if quick else 30))
+    if wanted("compare"):
+        step("compare of 4 streams")
+        figures.update(await compare.compare_streams(2 if quick else 20))
     figures["_notes"] = notes
     return figures
 
@@ -277,7 +288,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="few samples: check that it works")
     parser.add_argument(
         "--only",
-        help="comma-separated subset: startup,ttft,cancel,streaming,memory,load,docs",
+        help="comma-separated subset: startup,ttft,cancel,streaming,memory,load,docs,compare",
     )
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json", help="JSON output")
     args = parser.parse_args(argv)

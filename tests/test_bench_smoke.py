@@ -41,6 +41,8 @@ FIGURES = [
     "context_parse_ms",
     "explain_command_ms",
     "document_command_ms",
+    "compare_all_first_ms",
+    "compare_all_done_ms",
 ]
 
 

@@ -184,6 +184,29 @@ def test_vscode_review_draws_the_proposal_and_accepts_it_hunk_by_hunk(
 
 
 @pytest.mark.timeout(600)
+def test_vscode_compare_shows_the_answers_side_by_side_and_uses_one(
+    e2e: dict[str, Any],
+) -> None:
+    """ "Compare refactor with …" from the code actions: one panel, a column per bot, left
+    to right, each with its answer, time and Use this; nothing written until Use this is
+    clicked in FencedCodeBot's column, which writes exactly its answer and rejects the
+    others (the screenshot docs/vscode-compare.png is taken before the click)."""
+    scenario = _assert_scenario(e2e, "compare")
+    checks = scenario["checks"]
+    assert [c["bot"] for c in scenario["compareColumns"]] == [
+        "FencedCodeBot",
+        "ExplainBot",
+        "TwoChangesBot",
+    ]
+    assert checks["documentBeforeUse"] == checks["original"]
+    assert "    return sum(prices)\n" in checks["documentAfterUse"]
+    assert "result = result + p" not in checks["documentAfterUse"]
+    statuses = sorted(c["status"] for c in checks["columnsAfterUse"])
+    assert statuses == ["not used", "not used", "used"]
+    assert (ARTIFACTS / "vscode-compare.png").exists()
+
+
+@pytest.mark.timeout(600)
 def test_vscode_without_a_server_shows_how_to_install_it(e2e: dict[str, Any]) -> None:
     """No poe-lsp on PATH: one error with install steps and Open Setting; fixing the
     setting restarts the server."""

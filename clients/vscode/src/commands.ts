@@ -63,7 +63,7 @@ export class Commands {
     }
   }
 
-  private editor(needSelection: boolean): vscode.TextEditor | undefined {
+  editor(needSelection: boolean): vscode.TextEditor | undefined {
     const editor = vscode.window.activeTextEditor;
     if (editor === undefined) {
       void vscode.window.showInformationMessage("Poe: open a file and select some code first.");
@@ -76,7 +76,7 @@ export class Commands {
     return editor;
   }
 
-  private where(editor: vscode.TextEditor): { uri: string; range: object } {
+  where(editor: vscode.TextEditor): { uri: string; range: object } {
     const client = this.server.client;
     const c2p = client?.code2ProtocolConverter;
     return {

@@ -7,8 +7,10 @@
  * editor and offers the commands.
  */
 import * as vscode from "vscode";
+import { ExecuteCommandRequest } from "vscode-languageclient/node";
 
 import { Commands } from "./commands";
+import { ComparePanel, compareSelection } from "./comparePanel";
 import { JobTracker, type JobView } from "./core/jobs";
 import { type Hunk, ProposalStore } from "./core/proposals";
 import { StreamPanel } from "./panel";
@@ -28,6 +30,8 @@ export interface PoeApi {
   statusText(): string;
   statusTooltip(): string;
   whenRunning(): Promise<void>;
+  /** What the compare panel shows. */
+  compare(): ReturnType<ComparePanel["state"]>;
   /** A document's pending hunks (with their jobs) and what the editor draws of them. */
   review(uri: string): { hunks: Array<Hunk & { jobId: string }>; drawn: Drawn };
 }
@@ -52,6 +56,28 @@ export async function activate(context: vscode.ExtensionContext): Promise<PoeApi
   const diffs = new ProposalDocuments(proposals);
   const review = new ReviewView(proposals, jobs, diffs, (command, argument) => commands.send(command, argument));
   context.subscriptions.push(log, server, panel, usage, status, diffs, review, ...commands.register(), ...review.register());
+  // Asked quietly: a server without poe.usage just leaves the points out.
+  const ask = async (command: string, argument: object): Promise<unknown> => {
+    const client = server.client;
+    if (client === undefined || !client.isRunning()) {
+      throw new Error("the server is not running");
+    }
+    return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [argument] });
+  };
+  const send = (command: string, argument: object): Promise<unknown> => commands.send(command, argument);
+  const compare = new ComparePanel(jobs, send, ask, (jobId) => void commands.cancel(jobId));
+  context.subscriptions.push(
+    compare,
+    vscode.commands.registerCommand("poe.compareBots", (arg?: { action?: "explain" | "refactor"; bots?: string[] }) =>
+      compareSelection(send, (needSelection) => {
+        const editor = commands.editor(needSelection);
+        return editor === undefined ? undefined : commands.where(editor);
+      }, arg),
+    ),
+    vscode.commands.registerCommand("poe.useCompareAnswer", (arg?: { jobId?: string }) =>
+      typeof arg?.jobId === "string" ? compare.use(arg.jobId) : false,
+    ),
+  );
 
   let running: () => void = () => {};
   const ready = new Promise<void>((resolve) => {
@@ -71,6 +97,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<PoeApi
     shownErrors: () => [...shown],
     job: (jobId) => jobs.get(jobId),
     panel: () => panel.state(),
+    compare: () => compare.state(),
     statusText: () => status.text,
     statusTooltip: () => status.tooltip,
     whenRunning: () => ready,

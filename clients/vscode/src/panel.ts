@@ -17,7 +17,8 @@ export class StreamPanel implements vscode.Disposable {
     private readonly cancel: (jobId: string) => void,
   ) {
     this.subscription = jobs.onChange((job) => {
-      if (job.output !== "explain") {
+      // A compared answer is shown beside the others, in the compare panel.
+      if (job.output !== "explain" || job.compareId !== undefined) {
         return;
       }
       // A new explanation takes the panel; updates to the shown one refresh it.

@@ -50,3 +50,13 @@ WHOLE = Check("a non-negative whole number", _whole)
 TEXT = Check("a non-empty string", _text)
 SECONDS = Check("a positive number of seconds", _seconds, convert=float)
 BOT = Check("a Poe bot name", is_bot_name)
+
+
+def _bot_group(value: Any) -> bool:
+    """An empty list (off), or 2 to 4 different bot names (``compare.bots``)."""
+    if not isinstance(value, list | tuple) or not all(is_bot_name(v) for v in value):
+        return False
+    return len(value) == 0 or (2 <= len(value) <= 4 and len(set(value)) == len(value))
+
+
+BOT_GROUP = Check("an empty list or a list of 2 to 4 different Poe bot names", _bot_group, tuple)

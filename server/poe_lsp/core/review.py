@@ -160,8 +160,11 @@ class Proposal:
         text: str,
         region: Span,
         hunks: list[Hunk],
+        group: str | None = None,
     ) -> None:
         self.job_id = job_id
+        self.group = group
+        """The compare whose alternative answers this proposal is one of, if any."""
         self.uri = uri
         self.bot = bot
         self.action = action
@@ -275,10 +278,14 @@ class ProposalStore:
     def __init__(self, documents: DocumentStore) -> None:
         self.documents = documents
         self._proposals: dict[str, Proposal] = {}
+        self._chosen: set[str] = set()
+        """Compares one of whose proposals was accepted: the others are no longer wanted."""
         self.on_created: Callable[[Proposal], None] | None = None
         """Told of every new proposal, also one without hunks (the answer changed nothing)."""
         self.on_update: Update | None = None
         """Told of every later change to a proposal (hunks moved, or gone)."""
+        self.on_chosen: Callable[[str, str], None] | None = None
+        """Told ``(group, job id)`` when one answer of a compare is accepted."""
 
     def __len__(self) -> int:
         return len(self._proposals)
@@ -292,11 +299,21 @@ class ProposalStore:
         return [p for p in self._proposals.values() if p.uri == uri]
 
     def propose(
-        self, job_id: str, uri: str, bot: str, action: str, span: Span, replacement: str
+        self,
+        job_id: str,
+        uri: str,
+        bot: str,
+        action: str,
+        span: Span,
+        replacement: str,
+        *,
+        group: str | None = None,
     ) -> Proposal:
         """Turn a finished answer into a proposal for ``span`` of the open document.
 
-        A proposal with no hunks (the answer changes nothing) is returned but not kept.
+        A proposal with no hunks (the answer changes nothing) is returned but not kept;
+        neither is one of a compare (``group``) whose choice was already made.
+        Proposals of one group coexist; accepting one rejects the others.
         """
         doc = self.documents.get(uri)
         if doc is None:
@@ -307,8 +324,10 @@ class ProposalStore:
                 diff_hunks(doc.text, span, replacement), start=1
             )
         ]
-        proposal = Proposal(job_id, uri, bot, action, doc.text, span, hunks)
-        self.replace_overlapping(uri, span)
+        if group is not None and group in self._chosen:
+            hunks = []
+        proposal = Proposal(job_id, uri, bot, action, doc.text, span, hunks, group)
+        self.replace_overlapping(uri, span, keep=group)
         if hunks:
             proposal.on_update = self._updated
             self._proposals[job_id] = proposal
@@ -318,9 +337,12 @@ class ProposalStore:
             self.on_created(proposal)
         return proposal
 
-    def replace_overlapping(self, uri: str, span: Span) -> None:
-        """A new job on ``span``: the proposals whose range or hunks it overlaps go."""
+    def replace_overlapping(self, uri: str, span: Span, keep: str | None = None) -> None:
+        """A new job on ``span``: the proposals whose range or hunks it overlaps go,
+        except the other answers of its own compare (``keep``)."""
         for proposal in self.in_document(uri):
+            if keep is not None and proposal.group == keep:
+                continue
             if proposal.region.overlaps(span) or any(hunk.span.overlaps(span) for hunk in proposal):
                 proposal.remove(list(proposal.hunks), DROPPED)
 
@@ -332,6 +354,20 @@ class ProposalStore:
             log.info("%s: hunks %s", proposal.job_id, dict(gone))
         if self.on_update is not None:
             self.on_update(proposal, gone)
+        if proposal.group is not None and ACCEPTED in gone.values():
+            self._choose(proposal)
+
+    def _choose(self, chosen: Proposal) -> None:
+        """One answer of a compare was accepted: the other answers are rejected (and
+        any still to come is not proposed), so no two bots' changes get mixed."""
+        group = chosen.group
+        assert group is not None
+        self._chosen.add(group)
+        if self.on_chosen is not None:
+            self.on_chosen(group, chosen.job_id)
+        for other in list(self._proposals.values()):
+            if other.group == group and other is not chosen:
+                other.remove(list(other.hunks), REJECTED)
 
 
 __all__ = [

@@ -36,7 +36,7 @@ from typing import Any, Literal, cast
 
 from .actions import ACTIONS
 from .botnames import BOT_NAME_RULE, is_bot_name, quoted
-from .checks import BOT, SECONDS, TEXT, WHOLE, Check, one_of
+from .checks import BOT, BOT_GROUP, SECONDS, TEXT, WHOLE, Check, one_of
 from .endpoints import (
     DEFAULT_BASE_URL,
     DEFAULT_OPENAI_BASE_URL,
@@ -140,6 +140,8 @@ class Settings:
     ``max_chars`` cut the context) or ``always``."""
     confirm_above_points: int = setting("budget.confirmAbovePoints", 0, WHOLE)
     """Ask before a job expected to cost more than this many points (0: never ask)."""
+    compare_bots: tuple[str, ...] = setting("compare.bots", (), BOT_GROUP)
+    """The bots a "Compare with …" code action sends the selection to (2–4; empty: off)."""
 
     def bot_for(self, action: str) -> str:
         """The bot an action uses when the command names none."""
@@ -459,6 +461,7 @@ def bots_named_by_user(init_settings: Settings, secrets: Secrets) -> frozenset[s
     # that default is then the user's choice too, but not once they chose another.
     named = {init_settings.bot, *secrets.allowed_bots}
     named.update(spec.bot for spec in init_settings.actions.values() if spec.bot)
+    named.update(init_settings.compare_bots)
     return frozenset(named)
 
 

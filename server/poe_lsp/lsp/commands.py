@@ -14,6 +14,7 @@ the user's own values without looking at the document again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -186,6 +187,9 @@ def start_job(
     template_action: str | None = None,
     render: Renderer | None = None,
     stream_edits: bool = True,
+    bot: str | None = None,
+    compare_id: str | None = None,
+    gate: asyncio.Future[PoeError | None] | None = None,
 ) -> dict[str, str]:
     """Pick bot and parameters, build the prompt (for either answer when the
     workspace raises the job's cost and the user has not been asked yet),
@@ -194,9 +198,11 @@ def start_job(
 
     ``span`` is the job's target; the prompt shows ``prompt_span`` as the
     selection when it differs (a doc comment's target is not what it documents).
+    A job of a compare (``compare_id``, ``bot`` checked by the caller) neither
+    refuses nor replaces its siblings, and awaits the compare's ``gate``.
     """
     command = f"poe.{action}"
-    bot = pick_bot(server, command, action, arg)
+    bot = bot or pick_bot(server, command, action, arg)
 
     def prepare(settings: Settings) -> Prepared:
         parameters = pick_parameters(settings, command, bot, arg)
@@ -227,7 +233,7 @@ def start_job(
     if plan.ask:
         question = CostQuestion(plan.ask, _prepare_refused(prepare, plan.if_refused, bot))
     if edits:
-        busy = jobs.editing_job_overlapping(doc.uri, span)
+        busy = jobs.editing_job_overlapping(doc.uri, span, group=compare_id)
         if busy is not None:
             raise RequestFailed(
                 message=(
@@ -250,6 +256,8 @@ def start_job(
         attachments=payload.attachments,
         answer_max_chars=payload.answer_max_chars,
         cost_question=question,
+        compare_id=compare_id,
+        gate=gate,
     )
     if (
         payload.parameters
@@ -260,7 +268,7 @@ def start_job(
         server.show(types.MessageType.Info, f"poe-lsp: {PARAMETERS_IGNORED_NOTE}")
     if edits:
         # A new job on the range replaces what an earlier one proposed there.
-        server.proposals.replace_overlapping(doc.uri, span)
+        server.proposals.replace_overlapping(doc.uri, span, keep=compare_id)
     job = jobs.start(spec)
     return {"jobId": job.id}
 
@@ -290,49 +298,17 @@ def _selection(server: PoeServer, command: str, arg: Mapping[str, Any], doc: Doc
     return span
 
 
-async def explain(
-    server: PoeServer, params: types.ExecuteCommandParams, *, jobs: JobManager
-) -> dict[str, str]:
-    """``poe.explain {uri, range, bot?, parameters?}``."""
-    command = "poe.explain"
-    arg = the_argument(command, params)
-    await server.ready()
-    doc = open_document(server, command, arg)
-    span = _selection(server, command, arg, doc)
-    return start_job(server, jobs, params, arg, action="explain", doc=doc, span=span, edits=False)
-
-
-async def refactor(
-    server: PoeServer, params: types.ExecuteCommandParams, *, jobs: JobManager
-) -> dict[str, str]:
-    """``poe.refactor {uri, range, instruction?, bot?, parameters?}``."""
-    command = "poe.refactor"
-    arg = the_argument(command, params)
-    await server.ready()
-    doc = open_document(server, command, arg)
-    span = _selection(server, command, arg, doc)
-    instruction = optional_text(command, arg, "instruction")
-    return start_job(
-        server,
-        jobs,
-        params,
-        arg,
-        action="refactor",
-        doc=doc,
-        span=span,
-        edits=True,
-        instruction=instruction,
-    )
-
-
-async def ask(
-    server: PoeServer, params: types.ExecuteCommandParams, *, jobs: JobManager
-) -> dict[str, str]:
-    """``poe.ask {uri, range?, prompt, output, bot?, parameters?}``."""
-    command = "poe.ask"
-    arg = the_argument(command, params)
-    await server.ready()
-    doc = open_document(server, command, arg)
+def job_request(
+    server: PoeServer, command: str, action: str, arg: Mapping[str, Any], doc: Document
+) -> dict[str, Any]:
+    """What ``explain``, ``refactor`` or ``ask`` asks of a job, checked: the keyword
+    arguments of :func:`start_job` after ``doc`` (``poe.compare`` shares them)."""
+    if action == "explain":
+        return {"action": action, "span": _selection(server, command, arg, doc), "edits": False}
+    if action == "refactor":
+        span = _selection(server, command, arg, doc)
+        instruction = optional_text(command, arg, "instruction")
+        return {"action": action, "span": span, "edits": True, "instruction": instruction}
     question = arg.get("prompt")
     if not isinstance(question, str) or not question.strip():
         raise invalid(f"{command} needs a 'prompt': the question or instruction for the bot.")
@@ -347,18 +323,45 @@ async def ask(
         span = parse_range(server, command, doc, arg["range"])
         if output == "edit" and span.start == span.end:
             raise invalid(f'{command} with output "edit" needs a non-empty selection.')
-    return start_job(
-        server,
-        jobs,
-        params,
-        arg,
-        action="ask",
-        doc=doc,
-        span=span,
-        edits=output == "edit",
-        instruction=question,
-        suffix=("\n\n" + edit_output_hint) if output == "edit" else "",
-    )
+    return {
+        "action": "ask",
+        "span": span,
+        "edits": output == "edit",
+        "instruction": question,
+        "suffix": ("\n\n" + edit_output_hint) if output == "edit" else "",
+    }
+
+
+async def _job_command(
+    server: PoeServer, jobs: JobManager, params: types.ExecuteCommandParams, action: str
+) -> dict[str, str]:
+    command = f"poe.{action}"
+    arg = the_argument(command, params)
+    await server.ready()
+    doc = open_document(server, command, arg)
+    request = job_request(server, command, action, arg, doc)
+    return start_job(server, jobs, params, arg, doc=doc, **request)
+
+
+async def explain(
+    server: PoeServer, params: types.ExecuteCommandParams, *, jobs: JobManager
+) -> dict[str, str]:
+    """``poe.explain {uri, range, bot?, parameters?}``."""
+    return await _job_command(server, jobs, params, "explain")
+
+
+async def refactor(
+    server: PoeServer, params: types.ExecuteCommandParams, *, jobs: JobManager
+) -> dict[str, str]:
+    """``poe.refactor {uri, range, instruction?, bot?, parameters?}``."""
+    return await _job_command(server, jobs, params, "refactor")
+
+
+async def ask(
+    server: PoeServer, params: types.ExecuteCommandParams, *, jobs: JobManager
+) -> dict[str, str]:
+    """``poe.ask {uri, range?, prompt, output, bot?, parameters?}``."""
+    return await _job_command(server, jobs, params, "ask")
 
 
 def cancel(

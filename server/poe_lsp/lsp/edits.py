@@ -81,6 +81,9 @@ class EditTarget:
     """Answer → the range's text; default: code only, fitted to the selection."""
     stream_edits: bool = True
     """Whether ``edits.mode: stream`` may write before the answer is complete."""
+    group: str | None = None
+    """A compare's id: its answers for one range are alternatives, so they can only
+    be proposals (review), kept side by side until one is accepted."""
 
 
 class EditWriter:
@@ -104,6 +107,8 @@ class EditWriter:
         self.render = target.render or code_renderer(original, line_prefix)
         if self.mode == "stream" and not target.stream_edits:
             self.mode = "final"
+        if target.group is not None:
+            self.mode = "review"
         self.tracker = RangeTracker(target.span, original)
         self.tracker.on_update = self._document_changed
         self._wakeup = asyncio.Event()
@@ -292,6 +297,7 @@ class EditWriter:
                 self.target.action,
                 self.tracker.span,
                 desired,
+                group=self.target.group,
             )
             return None
         if await self._settle(desired):

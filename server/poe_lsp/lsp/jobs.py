@@ -112,6 +112,11 @@ class JobSpec:
     """The longest answer read (``answer.maxChars`` as this job runs with it)."""
     cost_question: CostQuestion | None = None
     """Asked before anything is sent; ``None`` when there is nothing to ask."""
+    compare_id: str | None = None
+    """The ``poe.compare`` this job is one answer of (carried by its notifications)."""
+    gate: asyncio.Future[PoeError | None] | None = None
+    """Awaited before anything is sent: a compare's consent, shared by its jobs
+    (an error fails the job unsent)."""
 
     def use(self, prepared: Prepared) -> None:
         """Send ``prepared`` instead of what the spec was made with."""
@@ -146,6 +151,8 @@ class Job:
     region: HoverRegion | None = None
     progress_token: int | str | None = None
     started: float = field(default_factory=time.monotonic)
+    superseded: bool = False
+    """Another answer of its compare was used: this one ends ``cancelled``, quietly."""
 
     def cancel(self) -> None:
         """Stop the upstream stream; the job then finishes as ``cancelled``."""
@@ -206,6 +213,7 @@ class JobManager:
                 title=spec.title,
                 render=spec.render,
                 stream_edits=spec.stream_edits,
+                group=spec.compare_id,
             )
             job.writer = EditWriter(self.server, target, job)
         else:
@@ -224,10 +232,13 @@ class JobManager:
         """Consent questions still waiting for the user's answer."""
         return self.consent.pending
 
-    def editing_job_overlapping(self, uri: str, span: Span) -> Job | None:
-        """A running editing job whose target overlaps ``span``, if any."""
+    def editing_job_overlapping(self, uri: str, span: Span, group: str | None = None) -> Job | None:
+        """A running editing job whose target overlaps ``span``, if any (the jobs of
+        the compare ``group`` are alternatives, not rivals: they do not count)."""
         for job in self.running.values():
             if job.writer is None or job.spec.uri != uri or job.finished:
+                continue
+            if group is not None and job.spec.compare_id == group:
                 continue
             current = job.writer.tracker.span
             if span.start < current.end and current.start < span.end:
@@ -243,6 +254,14 @@ class JobManager:
             return False
         job.cancel()
         return True
+
+    def supersede(self, compare_id: str, chosen: str) -> None:
+        """One answer of a compare was used: the others still running are not needed
+        (their range now holds the chosen text): stop them, as cancelled."""
+        for job in list(self.running.values()):
+            if job.spec.compare_id == compare_id and job.id != chosen:
+                job.superseded = True
+                job.cancel()
 
     def cancel_all(self) -> list[str]:
         """Cancel every running job and return their ids."""
@@ -298,6 +317,8 @@ class JobManager:
                 delivery=delivery,
                 declined=job.writer is not None and job.writer.declined,
             )
+            if job.superseded:
+                result = outcome.Outcome("cancelled")
             status, error = result.status, result.error
             self.running.pop(job.id, None)
             job.status = status
@@ -317,6 +338,11 @@ class JobManager:
     async def _stream(self, job: Job, replied: asyncio.Event) -> None:
         await replied.wait()
         spec = job.spec
+        if spec.gate is not None:
+            # Shielded: the gate is the whole compare's; cancelling one job leaves it.
+            not_allowed = await asyncio.shield(spec.gate)
+            if not_allowed is not None:
+                raise not_allowed
         if not await self.consent.bot_allowed(spec.bot):
             raise PoeError(ErrorKind.NOT_ALLOWED, bot=spec.bot)
         if spec.cost_question is not None and not await self.consent.costs_allowed(
@@ -441,6 +467,7 @@ class JobManager:
             "uri": job.spec.uri,
             "range": self._range_payload(job),
             "bot": job.spec.bot,
+            **({"compareId": job.spec.compare_id} if job.spec.compare_id else {}),
         }
 
     def _notify_stream(self, job: Job) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import (
     code_actions,
     commands,
+    compare,
     config,
     document,
     documents,
@@ -34,8 +35,9 @@ def create_server() -> PoeServer:
     commands.setup(server, jobs)
     fix.setup(server, jobs)
     document.setup(server, jobs)
+    compare.setup(server, jobs)
     proposals = review.setup(server)
-    code_actions.setup(server, extra=[proposals.code_actions])
+    code_actions.setup(server, extra=[proposals.code_actions], after=[compare.code_actions])
     hover.setup(server)
     status.setup(server, jobs)
     usage.setup(server, jobs)

@@ -33,6 +33,27 @@ M.subcommands = {
       require('poe').ask(opts, rest)
     end,
   },
+  compare = {
+    run = function(opts, rest)
+      require('poe.compare').start(opts, rest, opts.bang and 'refactor' or 'explain')
+    end,
+    complete = function(arglead)
+      return vim.tbl_filter(function(name)
+        return vim.startswith(name, arglead)
+      end, require('poe').bot_names(vim.api.nvim_get_current_buf()))
+    end,
+  },
+  use = {
+    run = function()
+      local compare = require('poe.compare')
+      local job_id = compare.current_job()
+      if job_id then
+        compare.use(job_id)
+      else
+        vim.notify('Not in a compare window.', vim.log.levels.WARN, { title = 'Poe' })
+      end
+    end,
+  },
   bot = {
     run = function(opts, rest)
       require('poe').choose_bot(rest, opts.bang)

@@ -10,7 +10,7 @@ local M = {}
 ---@field action string
 ---@field bufnr integer
 ---@field client_id integer
----@field output 'float'|'edit'
+---@field output 'float'|'edit'|'compare'
 ---@field explanation? poe.Explanation
 ---@field status? 'done'|'failed'|'cancelled'
 
@@ -132,18 +132,25 @@ function M.start(bufnr, command, argument, output, extra)
       output = output,
       explanation = extra.explanation,
     }
-    M.jobs[job.id] = job
     if result.note then
       notify(result.note, vim.log.levels.INFO)
     end
     if extra.on_started then
       extra.on_started(job, result)
     end
-    for _, pending in ipairs(early[job.id] or {}) do
-      M['on_' .. pending.method](nil, pending.params, { client_id = client.id })
-    end
-    early[job.id] = nil
+    M.adopt(job)
   end, bufnr)
+end
+
+--- Follow a started job: what streams back for it (also what arrived before
+--- its command's answer named it) reaches its output.
+---@param job poe.Job
+function M.adopt(job)
+  M.jobs[job.id] = job
+  for _, pending in ipairs(early[job.id] or {}) do
+    M['on_' .. pending.method](nil, pending.params, { client_id = job.client_id })
+  end
+  early[job.id] = nil
 end
 
 --- Find the job a notification is about, or keep the notification for later.
@@ -173,6 +180,8 @@ function M.on_stream(_, params, _)
       params.bot
     )
     require('poe.float').show(job.explanation)
+  elseif job.output == 'compare' then
+    require('poe.compare').on_stream(params)
   end
   emit('PoeStream', params)
 end
@@ -199,6 +208,8 @@ function M.on_done(_, params, _)
   end
   if job.output == 'edit' then
     require('poe.edits').finish(job.bufnr)
+  elseif job.output == 'compare' then
+    require('poe.compare').on_done(params)
   end
   if params.proposal and params.status == 'done' then
     require('poe.review').on_done(params, job.client_id)

@@ -19,6 +19,8 @@ export interface StreamParams {
   bot: string;
   delta: string;
   text: string;
+  /** Set when the job is one answer of a `poe.compare`. */
+  compareId?: string;
 }
 
 export interface DoneParams {
@@ -32,6 +34,7 @@ export interface DoneParams {
   error?: string;
   /** A review-mode edit job's pending hunks (contract §9). */
   proposal?: { hunks: Hunk[] };
+  compareId?: string;
 }
 
 export interface JobView {
@@ -48,6 +51,8 @@ export interface JobView {
   output: "explain" | "edit";
   /** What the job cost, once Poe's usage history shows it (`poe.usage`). */
   points?: number;
+  /** The `poe.compare` the job is one answer of: the compare panel shows it. */
+  compareId?: string;
 }
 
 /** What a finished job tells the user beyond the panel: its failure, once. */
@@ -167,6 +172,7 @@ export class JobTracker {
     bot: string;
     uri: string;
     range: LspRange;
+    compareId?: string;
   }): JobView {
     let job = this.jobs.get(params.jobId);
     if (job === undefined) {
@@ -179,6 +185,7 @@ export class JobTracker {
         text: "",
         status: "running",
         output: this.outputs.get(params.jobId) ?? defaultOutput(params.action),
+        ...(params.compareId === undefined ? {} : { compareId: params.compareId }),
       };
       this.jobs.set(params.jobId, job);
     }

@@ -60,8 +60,14 @@ export function panelUpdate(job: JobView): PanelUpdate {
   };
 }
 
-/** The page itself; content arrives by `postMessage` so streaming does not flicker. */
-export function panelPage(nonce: string, cspSource: string, first: PanelUpdate): string {
+/** How an answer's rendered Markdown, its error and its waiting line look. */
+export const ANSWER_STYLE = `  pre { background: var(--vscode-textCodeBlock-background); padding: 8px; overflow-x: auto; }
+  code { font-family: var(--vscode-editor-font-family); }
+  .error { color: var(--vscode-errorForeground); }
+  .waiting { opacity: 0.7; font-style: italic; }`;
+
+/** The start of a webview page whose only script is its own nonce'd one (up to `<style>`). */
+export function pageHead(nonce: string, cspSource: string): string {
   const csp = [
     "default-src 'none'",
     `style-src ${cspSource} 'unsafe-inline'`,
@@ -74,7 +80,12 @@ export function panelPage(nonce: string, cspSource: string, first: PanelUpdate):
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<style>
+<style>`;
+}
+
+/** The page itself; content arrives by `postMessage` so streaming does not flicker. */
+export function panelPage(nonce: string, cspSource: string, first: PanelUpdate): string {
+  return `${pageHead(nonce, cspSource)}
   body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); padding: 0 16px 24px; line-height: 1.5; }
   header { position: sticky; top: 0; background: var(--vscode-editor-background); display: flex; align-items: center; gap: 12px; padding: 10px 0; border-bottom: 1px solid var(--vscode-panel-border, #8884); }
   header h1 { font-size: 1.1em; margin: 0; flex: 1; }
@@ -82,10 +93,7 @@ export function panelPage(nonce: string, cspSource: string, first: PanelUpdate):
   button { background: var(--vscode-button-background); color: var(--vscode-button-foreground); border: none; padding: 4px 12px; cursor: pointer; }
   button:hover { background: var(--vscode-button-hoverBackground); }
   button[hidden] { display: none; }
-  pre { background: var(--vscode-textCodeBlock-background); padding: 8px; overflow-x: auto; }
-  code { font-family: var(--vscode-editor-font-family); }
-  .error { color: var(--vscode-errorForeground); }
-  .waiting { opacity: 0.7; font-style: italic; }
+${ANSWER_STYLE}
   #points { opacity: 0.75; margin-top: 12px; }
 </style>
 </head>

@@ -23,6 +23,7 @@ import { fileURLToPath } from "node:url";
 
 import { sleep, waitFor } from "./wait.mjs";
 import { acceptAllInPage, judgeReview, REVIEWED, reviewInPage, undoStreamedRefactor } from "./review.mjs";
+import { compareSettings, judgeCompare, useInPage } from "./compare.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const EXT = path.resolve(HERE, "../..");
@@ -223,6 +224,14 @@ const SCENARIOS = {
     phase: "settled",
     screenshot: "vscode-review-settled.png",
   },
+  compare: {
+    // A refactor compared on three bots; "Use this" clicked in the panel.
+    path: (bin) => [bin, ...process.env.PATH.split(":")].join(":"),
+    settings: compareSettings(),
+    interact: [{ phase: "compared", run: useInPage }],
+    phase: "used",
+    screenshot: "vscode-compare-used.png",
+  },
   restart: {
     // No poe-lsp on PATH: only the user's poe.server.command (a wrapper that
     // counts its starts) finds the server, and only the user's poe.baseUrl
@@ -365,7 +374,7 @@ async function runScenario(name, spec, ctx) {
       await sleep(700); // let the workbench paint the last update
       if (name === "main") {
         outcome.webviewText = await waitFor("the explanation in the webview", () => webviewText(page, "best-selling"), 10000).catch(() => "");
-      } else if (name === "review") {
+      } else if (name === "review" || name === "compare") {
         // Everything was seen in the "proposed" phase.
       } else if (name === "restart") {
         outcome.webviewText = await waitFor("the last explanation in the webview", () => webviewText(page, RESTART_MARKERS[TYPED_BOT]), 10000).catch(() => "");
@@ -445,6 +454,8 @@ function judge(o) {
     expect(o, "its failure was shown once", (c.failureShown || []).length === 1);
   } else if (o.name === "review") {
     judgeReview(o, c, (label, condition) => expect(o, label, condition), SAMPLE);
+  } else if (o.name === "compare") {
+    judgeCompare(o, c, (label, condition) => expect(o, label, condition), SAMPLE);
   } else if (o.name === "restart") {
     judgeRestart(o, c);
   } else {
