@@ -9,7 +9,18 @@ through the server and no import cycle can form.
 
 from __future__ import annotations
 
-from . import code_actions, commands, config, document, documents, fix, hover, review, status
+from . import (
+    code_actions,
+    commands,
+    config,
+    conversations,
+    document,
+    documents,
+    fix,
+    hover,
+    review,
+    status,
+)
 from .jobs import JobManager
 from .server import PoeServer
 
@@ -24,7 +35,8 @@ def create_server() -> PoeServer:
     fix.setup(server, jobs)
     document.setup(server, jobs)
     proposals = review.setup(server)
-    code_actions.setup(server, extra=[proposals.code_actions])
+    follow_ups = conversations.setup(server, jobs)
+    code_actions.setup(server, extra=[proposals.code_actions, follow_ups.code_actions])
     hover.setup(server)
     status.setup(server, jobs)
     return server
