@@ -171,11 +171,14 @@ async def test_edit_follow_up_rewrites_the_accepted_code(
     await editor.command("poe.accept", {"jobId": job})
     accepted = "def greet(person):\n    return 'Hello ' + person\n"
     await editor.wait_until(lambda: accepted in editor.text(uri))
+    # ... and retouches it: the follow-up must rewrite what is there now.
+    hello = editor.text(uri).index("'Hello '")
+    editor.type(uri, hello, hello + len("'Hello '"), "'Hi '")
 
     done = await follow(editor, job, "Keep the old names.")
 
     last = (await fake.wait_request(BOT, 2)).messages[-1]["content"]
-    assert accepted.rstrip("\n") in last
+    assert "def greet(person):\n    return 'Hi ' + person\n" in last
     assert done["proposal"]["hunks"] == [
         {
             "id": 1,
