@@ -33,6 +33,11 @@ M.subcommands = {
       require('poe').ask(opts, rest)
     end,
   },
+  follow = {
+    run = function(_, rest)
+      require('poe.follow').follow(rest)
+    end,
+  },
   bot = {
     run = function(opts, rest)
       require('poe').choose_bot(rest, opts.bang)

@@ -209,6 +209,7 @@ function M.on_done(_, params, _)
   elseif params.status == 'cancelled' then
     notify(('%s cancelled.'):format(params.action), vim.log.levels.INFO)
   end
+  require('poe.follow').on_done(params)
   emit('PoeDone', params)
   M.jobs[job.id] = nil
 end
