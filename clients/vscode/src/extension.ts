@@ -9,8 +9,10 @@
 import * as vscode from "vscode";
 
 import { Commands } from "./commands";
+import type { ThreadEntry } from "./core/followUp";
 import { JobTracker, type JobView } from "./core/jobs";
 import { type Hunk, ProposalStore } from "./core/proposals";
+import { FollowUps } from "./followUps";
 import { StreamPanel } from "./panel";
 import { ProposalDocuments } from "./proposalDiff";
 import { type Drawn, ReviewView } from "./review";
@@ -23,7 +25,12 @@ export interface PoeApi {
   lastStartError(): string | undefined;
   shownErrors(): string[];
   job(jobId: string): JobView | undefined;
-  panel(): { visible: boolean; job: JobView | undefined; title: string | undefined };
+  panel(): {
+    visible: boolean;
+    job: JobView | undefined;
+    title: string | undefined;
+    thread: ThreadEntry[];
+  };
   statusText(): string;
   whenRunning(): Promise<void>;
   /** A document's pending hunks (with their jobs) and what the editor draws of them. */
@@ -43,12 +50,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<PoeApi
   };
   const server = new ServerManager(context, log, jobs, proposals, reportError);
   manager = server;
-  const panel = new StreamPanel(jobs, (jobId) => void commands.cancel(jobId));
+  const panel = new StreamPanel(
+    jobs,
+    (jobId) => void commands.cancel(jobId),
+    (jobId, prompt) => void followUps.followUp({ jobId, prompt }),
+  );
   const status = new StatusBar(jobs);
   const commands = new Commands(context, server, jobs, panel, log, reportError);
+  const followUps = new FollowUps(jobs, () => panel, (command, argument) => commands.send(command, argument));
+  server.followUpHook = (args) => followUps.fromCodeAction(args);
   const diffs = new ProposalDocuments(proposals);
   const review = new ReviewView(proposals, jobs, diffs, (command, argument) => commands.send(command, argument));
-  context.subscriptions.push(log, server, panel, status, diffs, review, ...commands.register(), ...review.register());
+  context.subscriptions.push(log, server, panel, status, diffs, review, ...commands.register(), ...review.register(), ...followUps.register());
 
   let running: () => void = () => {};
   const ready = new Promise<void>((resolve) => {

@@ -40,6 +40,8 @@ export interface PanelUpdate {
   running: boolean;
   body: string;
   error: string;
+  /** Shows the follow-up box under the answer (the panel's last answer is done). */
+  canFollowUp?: boolean;
 }
 
 export function panelUpdate(job: JobView): PanelUpdate {
@@ -82,6 +84,10 @@ export function panelPage(nonce: string, cspSource: string, first: PanelUpdate):
   code { font-family: var(--vscode-editor-font-family); }
   .error { color: var(--vscode-errorForeground); }
   .waiting { opacity: 0.7; font-style: italic; }
+  .you { margin-top: 16px; padding: 6px 10px; border-left: 3px solid var(--vscode-textLink-foreground); background: var(--vscode-textBlockQuote-background); }
+  #follow { display: flex; gap: 8px; margin-top: 16px; }
+  #follow[hidden] { display: none; }
+  #prompt { flex: 1; font-family: inherit; color: var(--vscode-input-foreground); background: var(--vscode-input-background); border: 1px solid var(--vscode-input-border, #8884); padding: 4px 6px; }
 </style>
 </head>
 <body>
@@ -92,6 +98,10 @@ export function panelPage(nonce: string, cspSource: string, first: PanelUpdate):
 </header>
 <p id="error" class="error">${escapeHtml(first.error)}</p>
 <main id="content">${first.body}</main>
+<form id="follow"${first.canFollowUp ? "" : " hidden"}>
+  <input id="prompt" type="text" placeholder="Follow up (e.g. shorter; what if x is negative?)" aria-label="Follow-up prompt">
+  <button id="send" type="submit">Follow up</button>
+</form>
 <script nonce="${nonce}">
   const vscode = acquireVsCodeApi();
   let jobId = ${JSON.stringify(first.jobId)};
@@ -106,6 +116,16 @@ export function panelPage(nonce: string, cspSource: string, first: PanelUpdate):
     document.getElementById("cancel").hidden = !u.running;
     document.getElementById("error").textContent = u.error;
     document.getElementById("content").innerHTML = u.body;
+    document.getElementById("follow").hidden = !u.canFollowUp;
+  });
+  document.getElementById("follow").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = document.getElementById("prompt");
+    const prompt = input.value.trim();
+    if (prompt) {
+      vscode.postMessage({ type: "followUp", jobId, prompt });
+      input.value = "";
+    }
   });
 </script>
 </body>
