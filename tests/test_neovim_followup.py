@@ -17,6 +17,8 @@ __all__ = ["sample", "start"]  # fixtures, used by name
 FIRST = "Conversation of 1 messages: user."
 SECOND = "Conversation of 3 messages: user, bot, user."
 THIRD = "Conversation of 5 messages: user, bot, user, bot, user."
+SAMPLE_HEAD = "def add(a, b):\n    total = a + b\n    return total\n"
+"""The first three lines of the sample (tests/test_neovim.py)."""
 
 
 def explained(start: Start, sample: Path):  # type: ignore[no-untyped-def]
@@ -67,3 +69,32 @@ def test_the_follow_up_code_action_asks_for_the_prompt(start: Start, sample: Pat
     assert done["text"].startswith(SECOND)
     text = lua(nvim, "return T.float().text")
     assert text.index(FIRST) < text.index("What about floats?") < text.index(SECOND)
+
+
+def test_poe_follow_on_a_rewrite_proposes_again_for_the_same_lines(
+    start: Start, sample: Path
+) -> None:
+    answers = ["def add(x, y):\n    return x + y", "def add(a, b):\n    return a + b  # kept"]
+    nvim = start(
+        {
+            "bot": "ConversationBot",
+            "allowedBots": ["ConversationBot"],
+            "botParameters": {"ConversationBot": {"answers": answers}},
+        }
+    )
+    open_sample(nvim, sample)
+    lua(nvim, "vim.cmd('1,3Poe refactor rename')")
+    assert lua(nvim, "return T.wait_done(1).proposal ~= nil") is True
+    # The user adds a line above: the job's lines move down by one.
+    lua(nvim, "vim.api.nvim_buf_set_lines(0, 0, 0, false, {'# header'})")
+
+    lua(nvim, "vim.api.nvim_win_set_cursor(0, {3, 0})")
+    lua(nvim, "vim.cmd('Poe follow keep the old names')")
+    done = lua(nvim, "return T.wait_done(2)")
+
+    assert done["status"] == "done"
+    # Lines 1-3 of the sample are now lines 2-4; only the return line changes.
+    assert [(h["range"]["start"]["line"], h["newText"]) for h in done["proposal"]["hunks"]] == [
+        (2, "    return a + b  # kept\n")
+    ]
+    assert lua(nvim, "return T.text()").startswith("# header\n" + SAMPLE_HEAD)
