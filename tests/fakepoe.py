@@ -550,6 +550,35 @@ class TerminalEscapesBot(_FakeBot):
             yield event
 
 
+class ConversationBot(_FakeBot):
+    """Answers with the conversation it received, so a test sees the history was sent.
+
+    The first line is ``Conversation of N messages: user, bot, user.``; then one
+    line per message, ``<role>: <its first line>``.  Parameter ``answers``: a
+    list of code snippets; the answer to the n-th user message ends with the
+    n-th (the last, when fewer) in a ```python block, so an edit job and its
+    follow-ups each propose something new.
+    """
+
+    name = "ConversationBot"
+
+    async def get_response_with_context(
+        self, request: fp.QueryRequest, context: fp.RequestContext
+    ) -> AsyncIterator[Event]:
+        messages = _message_dicts(request.query)
+        self._fake._record(self.name, context.http_request, messages)
+        roles = [str(m["role"]) for m in messages]
+        lines = [f"Conversation of {len(messages)} messages: {', '.join(roles)}."]
+        lines += [f"{m['role']}: {(str(m['content']).splitlines() or [''])[0]}" for m in messages]
+        text = "\n".join(lines) + "\n"
+        answers = RecordedRequest(self.name, {}, messages).parameters.get("answers")
+        if isinstance(answers, list) and answers:
+            code = answers[min(roles.count("user"), len(answers)) - 1]
+            text += f"\n```python\n{code}\n```\n"
+        async for event in _stream(text, 9, 0):
+            yield event
+
+
 class _AnswerBot(_FakeBot):
     """The healthy behaviour behind the ``...Once`` routes: streams ``answer``."""
 
@@ -581,6 +610,7 @@ BOT_CLASSES: tuple[type[_FakeBot], ...] = (
     RetryableErrorOnceBot,
     LoneSurrogateBot,
     TerminalEscapesBot,
+    ConversationBot,
 )
 
 # name -> (status, extra headers) for routes that always fail with that status.

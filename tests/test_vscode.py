@@ -207,6 +207,27 @@ def test_vscode_compare_shows_the_answers_side_by_side_and_uses_one(
 
 
 @pytest.mark.timeout(600)
+def test_vscode_follow_up_in_the_panel_sends_the_conversation_and_appends_the_answer(
+    e2e: dict[str, Any],
+) -> None:
+    """An explanation by ConversationBot (it answers with the roles it received); a
+    follow-up typed into the box under the answer appears under it, sent with the
+    whole conversation; then the lightbulb's "Follow up on …" asks for its prompt in
+    VS Code's input box and chains a third answer onto the same panel."""
+    scenario = _assert_scenario(e2e, "followup")
+    checks, seen = scenario["checks"], scenario["followUp"]
+    second = checks["second"]["thread"]
+    assert [e.get("prompt") for e in second] == [None, "Shorter, please."]
+    assert second[1]["text"].startswith("Conversation of 3 messages: user, bot, user.")
+    assert checks["followActionTitle"] == "Follow up on Explain with ConversationBot…"
+    third = checks["third"]["thread"]
+    assert third[2]["text"].startswith("Conversation of 5 messages: user, bot, user, bot, user.")
+    page = seen["last"]
+    assert page.index("Shorter, please.") < page.index("Now in one line.")
+    assert page.index("Conversation of 3 messages") < page.index("Conversation of 5 messages")
+
+
+@pytest.mark.timeout(600)
 def test_vscode_without_a_server_shows_how_to_install_it(e2e: dict[str, Any]) -> None:
     """No poe-lsp on PATH: one error with install steps and Open Setting; fixing the
     setting restarts the server."""

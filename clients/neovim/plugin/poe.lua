@@ -10,7 +10,7 @@ end, {
   nargs = '*',
   range = true,
   bang = true,
-  desc = 'Poe: explain, refactor, document, fix, ask, accept, reject, bot, cancel, log, last, close',
+  desc = 'Poe: explain, refactor, document, fix, ask, follow, accept, reject, bot, cancel, log, last, close',
   complete = function(arglead, cmdline, _)
     return require('poe.commands').complete(arglead, cmdline)
   end,
@@ -42,6 +42,13 @@ vim.keymap.set(
   '<Cmd>Poe last<CR>',
   { desc = 'Poe: Reopen the last explanation' }
 )
+vim.keymap.set('n', '<Plug>(poe-follow)', '<Cmd>Poe follow<CR>', {
+  desc = 'Poe: Follow up on the last answer',
+})
+-- The "Follow up on …" code action carries no prompt: ask for it here.
+vim.lsp.commands['poe.followUp'] = function(command, ctx)
+  require('poe.follow').command(command, ctx)
+end
 vim.keymap.set('n', '<Plug>(poe-bot)', '<Cmd>Poe bot<CR>', { desc = 'Poe: Choose the bot' })
 
 -- Review proposals: the hunk under the cursor, or every hunk of the buffer.

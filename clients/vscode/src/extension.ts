@@ -11,8 +11,10 @@ import { ExecuteCommandRequest } from "vscode-languageclient/node";
 
 import { Commands } from "./commands";
 import { ComparePanel, compareSelection } from "./comparePanel";
+import type { ThreadEntry } from "./core/followUp";
 import { JobTracker, type JobView } from "./core/jobs";
 import { type Hunk, ProposalStore } from "./core/proposals";
+import { FollowUps } from "./followUps";
 import { StreamPanel } from "./panel";
 import { ProposalDocuments } from "./proposalDiff";
 import { type Drawn, ReviewView } from "./review";
@@ -26,7 +28,12 @@ export interface PoeApi {
   lastStartError(): string | undefined;
   shownErrors(): string[];
   job(jobId: string): JobView | undefined;
-  panel(): { visible: boolean; job: JobView | undefined; title: string | undefined };
+  panel(): {
+    visible: boolean;
+    job: JobView | undefined;
+    title: string | undefined;
+    thread: ThreadEntry[];
+  };
   statusText(): string;
   statusTooltip(): string;
   whenRunning(): Promise<void>;
@@ -49,13 +56,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<PoeApi
   };
   const server = new ServerManager(context, log, jobs, proposals, reportError);
   manager = server;
-  const panel = new StreamPanel(jobs, (jobId) => void commands.cancel(jobId));
+  const panel = new StreamPanel(
+    jobs,
+    (jobId) => void commands.cancel(jobId),
+    (jobId, prompt) => void followUps.followUp({ jobId, prompt }),
+  );
   const usage = new UsageWatcher(jobs, quietUsage(server));
   const status = new StatusBar(jobs, usage);
   const commands = new Commands(context, server, jobs, panel, log, reportError);
+  const followUps = new FollowUps(jobs, () => panel, (command, argument) => commands.send(command, argument));
+  server.followUpHook = (args) => followUps.fromCodeAction(args);
   const diffs = new ProposalDocuments(proposals);
   const review = new ReviewView(proposals, jobs, diffs, (command, argument) => commands.send(command, argument));
-  context.subscriptions.push(log, server, panel, usage, status, diffs, review, ...commands.register(), ...review.register());
+  context.subscriptions.push(log, server, panel, usage, status, diffs, review, ...commands.register(), ...review.register(), ...followUps.register());
   // Asked quietly: a server without poe.usage just leaves the points out.
   const ask = async (command: string, argument: object): Promise<unknown> => {
     const client = server.client;

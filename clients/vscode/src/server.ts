@@ -56,6 +56,8 @@ export class ServerManager implements vscode.Disposable {
   client: LanguageClient | undefined;
   /** Why the last start failed, if it did (also for tests). */
   lastStartError: string | undefined;
+  /** Runs `poe.followUp` from a code action (it has no prompt yet: the hook asks for one). */
+  followUpHook: ((args: unknown[]) => Promise<unknown>) | undefined;
   private readonly restarter = new Debouncer(RESTART_DELAY_MS, () => void this.restart());
   private readonly disposables: vscode.Disposable[] = [];
   private queue: Promise<void> = Promise.resolve();
@@ -188,6 +190,10 @@ export class ServerManager implements vscode.Disposable {
       initializationOptions: this.startedWith,
       synchronize: { configurationSection: "poe" },
       middleware: {
+        executeCommand: (command, args, next) =>
+          command === "poe.followUp" && this.followUpHook !== undefined
+            ? this.followUpHook(args)
+            : next(command, args),
         didOpen: async (document, next) => {
           await next(document);
           this.sent.reset(document.uri.toString(), document.version);

@@ -37,12 +37,14 @@ import itertools
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from poe_lsp.core import outcome
+from poe_lsp.core.conversation import Turn
 from poe_lsp.core.errors import ErrorKind, PoeError
 from poe_lsp.core.outcome import Status
 from poe_lsp.core.planning import Renderer
@@ -117,6 +119,8 @@ class JobSpec:
     gate: asyncio.Future[PoeError | None] | None = None
     """Awaited before anything is sent: a compare's consent, shared by its jobs
     (an error fails the job unsent)."""
+    history: tuple[Turn, ...] = ()
+    """The conversation ``prompt`` continues (a follow-up's), oldest first."""
 
     def use(self, prepared: Prepared) -> None:
         """Send ``prepared`` instead of what the spec was made with."""
@@ -200,6 +204,8 @@ class JobManager:
         self.consent = Consent(server)
         self.hooks: list[JobHooks] = []
         """Features' additions to every job (see :class:`JobHooks`)."""
+        self.on_finished: list[Callable[[Job], None]] = []
+        """Called with each job once its status is decided, before its ``poe/done``."""
 
     def start(self, spec: JobSpec) -> Job:
         """Register a job and run it in the background."""
@@ -333,6 +339,11 @@ class JobManager:
                 time.perf_counter() - started,
                 len(job.text),
             )
+            for keep in self.on_finished:
+                try:
+                    keep(job)
+                except Exception:
+                    log.exception("%s: a finished-job hook failed", job.id)
             self._deliver(job, error)
 
     async def _stream(self, job: Job, replied: asyncio.Event) -> None:
@@ -380,7 +391,12 @@ class JobManager:
 
         request = dataclasses.replace(
             AnswerRequest.from_settings(
-                settings, spec.bot, spec.prompt, spec.parameters, spec.attachments
+                settings,
+                spec.bot,
+                spec.prompt,
+                spec.parameters,
+                spec.attachments,
+                history=spec.history,
             ),
             # The cap the job runs with: the workspace's only if the user allowed it.
             max_chars=spec.answer_max_chars,

@@ -14,6 +14,7 @@ from . import (
     commands,
     compare,
     config,
+    conversations,
     document,
     documents,
     fix,
@@ -37,7 +38,12 @@ def create_server() -> PoeServer:
     document.setup(server, jobs)
     compare.setup(server, jobs)
     proposals = review.setup(server)
-    code_actions.setup(server, extra=[proposals.code_actions], after=[compare.code_actions])
+    follow_ups = conversations.setup(server, jobs)
+    code_actions.setup(
+        server,
+        extra=[proposals.code_actions, follow_ups.code_actions],
+        after=[compare.code_actions],
+    )
     hover.setup(server)
     status.setup(server, jobs)
     usage.setup(server, jobs)

@@ -48,6 +48,7 @@ __all__ = ["PoeClient", "TextEvent", "parse_retry_after"]
 if TYPE_CHECKING:
     from types import ModuleType
 
+    from poe_lsp.core.conversation import Turn
     from poe_lsp.poe.attachments import Uploaded
 
 logger = logging.getLogger(__name__)
@@ -180,10 +181,12 @@ class PoeClient(RetryPolicy):
         on_retry: Callable[[PoeError, float], None] | None = None,
         idle_timeout: float | None = None,
         attachments: Sequence[Uploaded] = (),
+        history: Sequence[Turn] = (),
     ) -> AsyncGenerator[TextEvent, None]:
         """Stream ``bot``'s answer to ``prompt``; failures raise :class:`PoeError`.
 
-        ``attachments`` (already uploaded) go on the user message.
+        ``attachments`` (already uploaded) go on the user message; ``history``
+        (a follow-up's earlier messages) goes before it, as ``user``/``bot`` messages.
 
         Retries (up to ``max_tries`` attempts) happen only before the first chunk;
         ``on_retry(error, delay)`` is called before each wait.  Any failure after
@@ -207,7 +210,7 @@ class PoeClient(RetryPolicy):
             token = _attempt.set(record)
             try:
                 upstream = fp.stream_request(
-                    self._query(prompt, parameters, attachments),
+                    self._query(prompt, parameters, attachments, history),
                     bot,
                     self._api_key,
                     base_url=self.base_url,
@@ -244,12 +247,19 @@ class PoeClient(RetryPolicy):
         prompt: str,
         parameters: Mapping[str, Any] | None,
         attachments: Sequence[Uploaded] = (),
+        history: Sequence[Turn] = (),
     ) -> Any:
         fp = _fp()
+        earlier = [
+            # The bot protocol's roles are the conversation's own: user and bot.
+            fp.ProtocolMessage(role=turn.role, content=turn.text, message_id=str(uuid.uuid4()))
+            for turn in history
+        ]
         return fp.QueryRequest(
             version=fp.client.PROTOCOL_VERSION,
             type="query",
             query=[
+                *earlier,
                 fp.ProtocolMessage(
                     role="user",
                     content=prompt,
@@ -259,7 +269,7 @@ class PoeClient(RetryPolicy):
                         for a in attachments
                     ],
                     message_id=str(uuid.uuid4()),
-                )
+                ),
             ],
             user_id=str(uuid.uuid4()),
             conversation_id=str(uuid.uuid4()),

@@ -32,6 +32,8 @@ from .bot_protocol import TextEvent, parse_retry_after
 from .retrying import RetryPolicy, stream_with_retries
 
 if TYPE_CHECKING:
+    from poe_lsp.core.conversation import Turn
+
     from .attachments import Uploaded
 
 logger = logging.getLogger(__name__)
@@ -78,8 +80,12 @@ class OpenAIClient(RetryPolicy):
         on_retry: Callable[[PoeError, float], None] | None = None,
         idle_timeout: float | None = None,
         attachments: Sequence[Uploaded] = (),
+        history: Sequence[Turn] = (),
     ) -> AsyncGenerator[TextEvent, None]:
         """Stream ``bot``'s answer to ``prompt``; failures raise :class:`PoeError`.
+
+        ``history`` (a follow-up's earlier messages) goes first, the bot's
+        messages in the ``assistant`` role chat completions know.
 
         ``parameters`` and ``attachments`` are not sent (the endpoint has neither);
         callers tell the user.
@@ -104,7 +110,13 @@ class OpenAIClient(RetryPolicy):
             await self.limiter.acquire()
             response = await create(
                 model=bot,
-                messages=[{"role": "user", "content": prompt}],
+                messages=[
+                    *(
+                        {"role": "assistant" if t.role == "bot" else "user", "content": t.text}
+                        for t in history
+                    ),
+                    {"role": "user", "content": prompt},
+                ],
                 stream=True,
                 extra_headers=headers,
                 timeout=timeout,

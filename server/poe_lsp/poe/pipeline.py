@@ -20,6 +20,7 @@ from poe_lsp.core.endpoints import PROJECT_URL
 from poe_lsp.core.errors import ErrorKind, PoeError
 
 if TYPE_CHECKING:
+    from poe_lsp.core.conversation import Turn
     from poe_lsp.core.settings import Settings
 
     from .attachments import FileToAttach, Uploaded, Uploader
@@ -53,6 +54,8 @@ class AnswerRequest:
     app_referer: str = PROJECT_URL
     idle_seconds: float = 120.0
     max_chars: int = 200_000
+    history: Sequence[Turn] = ()
+    """The conversation before ``prompt`` (a follow-up's), oldest first."""
 
     @classmethod
     def from_settings(
@@ -62,6 +65,7 @@ class AnswerRequest:
         prompt: str,
         parameters: Mapping[str, Any],
         attachments: Sequence[FileToAttach] = (),
+        history: Sequence[Turn] = (),
     ) -> AnswerRequest:
         """A request with the user's app headers, idle timeout and answer cap."""
         return cls(
@@ -73,6 +77,7 @@ class AnswerRequest:
             app_referer=settings.app_referer,
             idle_seconds=settings.idle_seconds,
             max_chars=settings.answer_max_chars,
+            history=history,
         )
 
 
@@ -122,6 +127,7 @@ async def stream_answer(
         on_retry=on_retry,
         idle_timeout=request.idle_seconds,
         attachments=uploaded,
+        history=request.history,
     )
     text = ""
     async with contextlib.aclosing(events) as stream:

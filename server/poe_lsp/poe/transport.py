@@ -13,6 +13,7 @@ from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from poe_lsp.core.conversation import Turn
     from poe_lsp.core.errors import PoeError
     from poe_lsp.core.settings import Secrets
 
@@ -38,8 +39,9 @@ class Transport(Protocol):
         on_retry: Callable[[PoeError, float], None] | None = None,
         idle_timeout: float | None = None,
         attachments: Sequence[Uploaded] = (),
+        history: Sequence[Turn] = (),
     ) -> AsyncGenerator[TextEvent, None]:
-        """Stream ``bot``'s answer to ``prompt``."""
+        """Stream ``bot``'s answer to ``prompt``, said after the messages of ``history``."""
         ...
 
     async def probe(

@@ -54,6 +54,11 @@ M.subcommands = {
       end
     end,
   },
+  follow = {
+    run = function(_, rest)
+      require('poe.follow').follow(rest)
+    end,
+  },
   bot = {
     run = function(opts, rest)
       require('poe').choose_bot(rest, opts.bang)

@@ -17,6 +17,8 @@ local M = {}
 ---@field title string
 ---@field verb string 'Explain' or 'Ask', for the title.
 ---@field text string The whole answer so far.
+---@field prefix? string Shown above the answer: a follow-up's conversation so far.
+---@field job_id? string The finished job shown (set once it is done).
 ---@field status 'streaming'|'done'|'failed'|'cancelled'
 ---@field points? integer What the job cost, once known (`poe.usage`).
 
@@ -43,7 +45,7 @@ local FOOTERS = {
 --- A new explanation of `range` in `bufnr`, still empty.
 ---@param bufnr integer
 ---@param range lsp.Range?
----@param verb 'Explain'|'Ask'
+---@param verb 'Explain'|'Ask'|'Follow-up'
 ---@return poe.Explanation
 function M.new(bufnr, range, verb)
   return {
@@ -166,7 +168,7 @@ end
 function M.show(explanation)
   M.last = explanation
   local buf = ensure_buf()
-  local lines = vim.split(explanation.text, '\n', { plain = true })
+  local lines = vim.split((explanation.prefix or '') .. explanation.text, '\n', { plain = true })
   vim.bo[buf].modifiable = true
   vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
   vim.bo[buf].modifiable = false

@@ -220,6 +220,7 @@ function M.on_done(_, params, _)
   elseif params.status == 'cancelled' then
     notify(('%s cancelled.'):format(params.action), vim.log.levels.INFO)
   end
+  require('poe.follow').on_done(params)
   emit('PoeDone', params)
   require('poe.usage').follow(job)
   M.jobs[job.id] = nil

@@ -153,6 +153,11 @@ export class JobTracker {
     return this.jobs.get(jobId);
   }
 
+  /** Every job still known, oldest first. */
+  all(): JobView[] {
+    return [...this.jobs.values()];
+  }
+
   running(): JobView[] {
     return [...this.jobs.values()].filter((job) => job.status === "running");
   }

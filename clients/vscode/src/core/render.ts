@@ -43,6 +43,8 @@ export interface PanelUpdate {
   error: string;
   /** Below the answer: what it cost, once known. */
   footer: string;
+  /** Shows the follow-up box under the answer (the panel's last answer is done). */
+  canFollowUp?: boolean;
 }
 
 export function panelUpdate(job: JobView): PanelUpdate {
@@ -95,6 +97,10 @@ export function panelPage(nonce: string, cspSource: string, first: PanelUpdate):
   button[hidden] { display: none; }
 ${ANSWER_STYLE}
   #points { opacity: 0.75; margin-top: 12px; }
+  .you { margin-top: 16px; padding: 6px 10px; border-left: 3px solid var(--vscode-textLink-foreground); background: var(--vscode-textBlockQuote-background); }
+  #follow { display: flex; gap: 8px; margin-top: 16px; }
+  #follow[hidden] { display: none; }
+  #prompt { flex: 1; font-family: inherit; color: var(--vscode-input-foreground); background: var(--vscode-input-background); border: 1px solid var(--vscode-input-border, #8884); padding: 4px 6px; }
 </style>
 </head>
 <body>
@@ -106,6 +112,10 @@ ${ANSWER_STYLE}
 <p id="error" class="error">${escapeHtml(first.error)}</p>
 <main id="content">${first.body}</main>
 <footer id="points">${escapeHtml(first.footer)}</footer>
+<form id="follow"${first.canFollowUp ? "" : " hidden"}>
+  <input id="prompt" type="text" placeholder="Follow up (e.g. shorter; what if x is negative?)" aria-label="Follow-up prompt">
+  <button id="send" type="submit">Follow up</button>
+</form>
 <script nonce="${nonce}">
   const vscode = acquireVsCodeApi();
   let jobId = ${JSON.stringify(first.jobId)};
@@ -121,6 +131,16 @@ ${ANSWER_STYLE}
     document.getElementById("error").textContent = u.error;
     document.getElementById("content").innerHTML = u.body;
     document.getElementById("points").textContent = u.footer;
+    document.getElementById("follow").hidden = !u.canFollowUp;
+  });
+  document.getElementById("follow").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = document.getElementById("prompt");
+    const prompt = input.value.trim();
+    if (prompt) {
+      vscode.postMessage({ type: "followUp", jobId, prompt });
+      input.value = "";
+    }
   });
 </script>
 </body>

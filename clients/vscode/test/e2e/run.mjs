@@ -22,6 +22,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 import { sleep, waitFor } from "./wait.mjs";
+import { answerPromptBox, followUpInPanel, judgeFollowUp } from "./followup.mjs";
 import { acceptAllInPage, judgeReview, REVIEWED, reviewInPage, undoStreamedRefactor } from "./review.mjs";
 import { compareSettings, judgeCompare, useInPage } from "./compare.mjs";
 
@@ -232,6 +233,17 @@ const SCENARIOS = {
     phase: "used",
     screenshot: "vscode-compare-used.png",
   },
+  followup: {
+    // ConversationBot answers with the roles of the messages it received.
+    path: (bin) => [bin, ...process.env.PATH.split(":")].join(":"),
+    settings: { "poe.bot": "ConversationBot" },
+    interact: [
+      { phase: "explained", run: followUpInPanel },
+      { phase: "asking", run: answerPromptBox },
+    ],
+    phase: "followed",
+    screenshot: "vscode-followup.png",
+  },
   restart: {
     // No poe-lsp on PATH: only the user's poe.server.command (a wrapper that
     // counts its starts) finds the server, and only the user's poe.baseUrl
@@ -374,8 +386,8 @@ async function runScenario(name, spec, ctx) {
       await sleep(700); // let the workbench paint the last update
       if (name === "main") {
         outcome.webviewText = await waitFor("the explanation in the webview", () => webviewText(page, "best-selling"), 10000).catch(() => "");
-      } else if (name === "review" || name === "compare") {
-        // Everything was seen in the "proposed" phase.
+      } else if (name === "review" || name === "compare" || name === "followup") {
+        // Everything was seen in the earlier phases.
       } else if (name === "restart") {
         outcome.webviewText = await waitFor("the last explanation in the webview", () => webviewText(page, RESTART_MARKERS[TYPED_BOT]), 10000).catch(() => "");
         outcome.notificationText = await notificationText(page);
@@ -458,6 +470,8 @@ function judge(o) {
     judgeCompare(o, c, (label, condition) => expect(o, label, condition), SAMPLE);
   } else if (o.name === "restart") {
     judgeRestart(o, c);
+  } else if (o.name === "followup") {
+    judgeFollowUp(o, c, (label, condition) => expect(o, label, condition));
   } else {
     expect(o, "the start error says poe-lsp was not found on PATH", (c.lastStartError || "").includes("not found on PATH"));
     expect(o, "the error says how to install it", (c.lastStartError || "").includes("pip install"));

@@ -10,6 +10,7 @@ const SCENARIO = process.env.POE_E2E_SCENARIO;
 const { RESULT, checks, steps, note, write, until, handOver, select, lineOf, watchDocument, focusEditor } = require("./util");
 const { reviewScenario } = require("./review");
 const { compareScenario } = require("./compare");
+const { followUpScenario } = require("./followup");
 
 async function mainScenario(api) {
   const folder = vscode.workspace.workspaceFolders[0].uri.fsPath;
@@ -222,6 +223,7 @@ async function run() {
   else if (SCENARIO === "restart") await restartScenario(api);
   else if (SCENARIO === "review") await reviewScenario(api);
   else if (SCENARIO === "compare") await compareScenario(api);
+  else if (SCENARIO === "followup") await followUpScenario(api);
   else throw new Error(`unknown scenario ${SCENARIO}`);
   write("result", { ok: true, checks, steps });
 }
