@@ -36,7 +36,7 @@ from typing import Any, Literal, cast
 
 from .actions import ACTIONS
 from .botnames import BOT_NAME_RULE, is_bot_name, quoted
-from .checks import BOT, SECONDS, TEXT, WHOLE, Check, one_of
+from .checks import BOT, FLAG, SECONDS, TEXT, WHOLE, Check, one_of
 from .endpoints import (
     DEFAULT_BASE_URL,
     DEFAULT_OPENAI_BASE_URL,
@@ -137,6 +137,9 @@ class Settings:
     attach_file: AttachMode = setting("context.attachFile", "never", ATTACH_MODE)
     """Upload the job's file as an attachment: ``never``, ``whenTrimmed`` (only when
     ``max_chars`` cut the context) or ``always``."""
+    workspace_context: bool = setting("context.workspace", True, FLAG)
+    """Add the definitions, from other files of the workspace folders, of the names
+    the selection uses (README "Workspace context")."""
 
     def bot_for(self, action: str) -> str:
         """The bot an action uses when the command names none."""

@@ -58,15 +58,20 @@ def supported(language_id: str) -> bool:
     return language_id in LANGUAGES
 
 
+def new_parser(key: str) -> Parser:
+    """A parser of its own for grammar ``key``: a parser serves one thread at a time,
+    and the shared ones below belong to the request handlers."""
+    import tree_sitter  # deferred: only documents that need a grammar pay for it
+
+    module_name, function = _GRAMMARS[key]
+    module = importlib.import_module(module_name)
+    return tree_sitter.Parser(tree_sitter.Language(getattr(module, function)()))
+
+
 def _parser(key: str) -> Parser:
     parser = _parsers.get(key)
     if parser is None:
-        import tree_sitter  # deferred: only documents that need a grammar pay for it
-
-        module_name, function = _GRAMMARS[key]
-        module = importlib.import_module(module_name)
-        parser = tree_sitter.Parser(tree_sitter.Language(getattr(module, function)()))
-        _parsers[key] = parser
+        parser = _parsers[key] = new_parser(key)
     return parser
 
 
@@ -135,10 +140,14 @@ def _edited_tree(old_src: bytes, old_tree: Tree, src: bytes) -> Tree | None:
 class _Source:
     """A parsed document with byte/char offset conversion."""
 
-    def __init__(self, text: str, key: str) -> None:
+    def __init__(self, text: str, key: str, parser: Parser | None = None) -> None:
         self.text = text
         self.key = key
-        self.src, self.tree = _parse(text, key)
+        if parser is None:
+            self.src, self.tree = _parse(text, key)
+        else:  # a private parser (another thread): the shared cache is left alone
+            self.src = text.encode("utf-8", "surrogatepass")
+            self.tree = parser.parse(self.src)
         self.root = self.tree.root_node
         self.ascii = len(self.src) == len(text)
 
