@@ -268,10 +268,7 @@ def setup(server: PoeServer, jobs: JobManager) -> WorkspaceContext:
 
     server.on_initialized.append(on_initialized)
 
-    def late(doc: Document, span: Span, covered: Sequence[ContextBlock]) -> LateContext | None:
-        return context.late(doc, span, covered) if server.settings.workspace_context else None
-
-    jobs.late_context = late
+    jobs.late_context = context.late
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: PoeServer, params: types.DidSaveTextDocumentParams) -> None:

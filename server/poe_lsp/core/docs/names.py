@@ -115,7 +115,9 @@ def _module_hint(s: _Source, node: Node) -> str | None:
     module = next(g for g in match.groups() if g)
     if match.group(2) is None:
         module = module.replace(".", "/")
-    module = module.lstrip("./").rsplit(".", 1)[0] if "/" in module else module
+    if "/" in module:  # a path: without ./ and the file's extension
+        folder, _, last = module.lstrip("./").rpartition("/")
+        module = f"{folder}/{last.split('.')[0]}" if folder else last.split(".")[0]
     return module.strip("/") or None
 
 
@@ -124,6 +126,8 @@ def _imports(s: _Source) -> dict[str, str | None]:
     names: dict[str, str | None] = {}
     for statement in _header_nodes(s, s.root):
         hint = _module_hint(s, statement)
+        if hint is not None:  # Go names a package by its path's last part
+            names.setdefault(hint.rsplit("/", 1)[-1], hint)
         stack = [statement]
         while stack:
             node = stack.pop()
