@@ -44,7 +44,10 @@ def test_calls_and_imported_names_come_first_then_roots_methods_and_the_rest() -
 
 
 def test_javascript_imports_calls_and_constructors() -> None:
-    js = "import { area } from './lib/geo.js';\nfunction g(x) { return area(x) + x.len() + new Shape(1); }\n"
+    js = (
+        "import { area } from './lib/geo.js';\n"
+        "function g(x) { return area(x) + x.len() + new Shape(1); }\n"
+    )
     got = ranks(js, "javascript", "return area(x) + x.len() + new Shape(1);")
     assert got["area"] == (CALL, "lib/geo")
     assert got["Shape"] == (CALL, None)
