@@ -31,6 +31,8 @@ PER_NAME = 2
 """Definitions taken for one name (overloads, one per language …)."""
 AMBIGUOUS = 3
 """A method or plain identifier with more definitions than this is left out."""
+AMBIGUOUS_CALL = 20
+"""A called name defined in more places than this (and not imported) is left out too."""
 
 SECTION_TITLE = (
     "Context from other files (for reference only; it is not part of the file above and "
@@ -87,10 +89,13 @@ def _comment(doc: str, language: str) -> str:
     return "".join(f"{marker} {line}".rstrip() + "\n" for line in doc.splitlines())
 
 
+def _stem(symbol: Symbol) -> str:
+    return os.path.splitext(symbol.path)[0].replace(os.sep, "/")
+
+
 def _preference(symbol: Symbol, name: UsedName, here: str) -> tuple[int, int, str]:
     """Sort key: the file the name is imported from, then nearness to ``here``."""
-    stem = os.path.splitext(symbol.path)[0].replace(os.sep, "/")
-    imported = 0 if name.module and stem.endswith(name.module) else 1
+    imported = 0 if name.module and _stem(symbol).endswith(name.module) else 1
     try:
         distance = len(os.path.relpath(symbol.path, os.path.dirname(here)).split(os.sep))
     except ValueError:
@@ -109,14 +114,18 @@ def pick_definitions(
     """The definitions, from files other than ``here``, of the names a selection
     uses, best first. ``covered``: blocks already sent (the client's), whose
     definitions are not repeated."""
-    here = os.path.abspath(here)
+    here = os.path.realpath(here)
     picked: list[Symbol] = []
     taken: set[tuple[str, int]] = set()
     for name in names:
         if name.rank == OTHER and len(picked) >= limit // 2:
             break  # plain identifiers only fill what calls and imports left
-        found = [s for s in lookup(name.name) if os.path.abspath(s.path) != here]
-        if not found or (name.rank >= METHOD and len(found) > AMBIGUOUS and not name.module):
+        found = [s for s in lookup(name.name) if s.path != here]
+        if name.module:
+            imported = [s for s in found if _stem(s).endswith(name.module)]
+            found = imported or found
+        limit_here = AMBIGUOUS if name.rank >= METHOD else AMBIGUOUS_CALL
+        if not found or (len(found) > limit_here and not name.module):
             continue
         found.sort(key=lambda s: _preference(s, name, here))
         for symbol in found[:PER_NAME]:

@@ -187,6 +187,11 @@ class WorkspaceIndex:
         with self._lock:
             return list(self._by_name.get(name, ()))
 
+    def lookup_file(self, path: str | Path) -> list[Symbol]:
+        """The definitions of one file."""
+        with self._lock:
+            return list(self._by_file.get(str(Path(os.path.abspath(path))), ()))
+
     @property
     def file_count(self) -> int:
         """Files with at least one definition."""
