@@ -37,6 +37,10 @@ FIGURES = [
     "context_parse_ms",
     "explain_command_ms",
     "document_command_ms",
+    "index_build_s",
+    "index_peak_mb",
+    "index_update_ms",
+    "context_gather_ms",
 ]
 
 

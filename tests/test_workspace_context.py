@@ -6,6 +6,7 @@ prompt, so every assertion is on what the bot was sent.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import Any
@@ -37,8 +38,19 @@ def report(r):
 
 
 def read_log(path: Path) -> str:
-    """The server's log (read after the job that wrote what is looked for)."""
-    return path.read_text(encoding="utf-8")
+    """The server's log ("" before it exists)."""
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+async def log_says(path: Path, phrase: str, timeout: float = 60.0) -> None:
+    """Wait until the server's log holds ``phrase``."""
+
+    async def poll() -> None:
+        # A file gives no event to await: it is read again until the phrase shows.
+        while phrase not in read_log(path):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(poll(), timeout)
 
 
 def write(root: Path, files: dict[str, str | bytes]) -> None:
@@ -202,6 +214,8 @@ async def test_links_loops_unreadable_huge_binary_and_unparsable_files_are_survi
             "big.py": "def huge_helper():\n    return 'HUGE'\n" + "# filler\n" * 70_000,
             "blob.py": b"def binary_helper():\n    return 'BINARY'\n\x00\x01\x02",
             "latin.py": b"# caf\xe9\ndef latin_helper():\n    return 'LATIN'\n",
+            # tree-sitter-python takes minutes on this (quadratic in the comment lines)
+            "slow.py": "def slow_helper():\n    return 'SLOW'\n" + "#\n" * 60_000,
         },
     )
     (project / "loop").symlink_to(project, target_is_directory=True)
@@ -212,15 +226,18 @@ async def test_links_loops_unreadable_huge_binary_and_unparsable_files_are_survi
         APP
         + "\n\ndef everything(r):\n"
         + "    return circle_area(r), huge_helper(), binary_helper(),"
-        + " latin_helper(), deep_helper()\n"
+        + " latin_helper(), deep_helper(), slow_helper()\n"
     )
     uri = editor.open("app.py", text)
+    # slow.py costs the build its 3 s parse limit, more than a job waits: wait for the build.
+    await log_says(log_file, "workspace index: ")
     prompt = await explain(editor, fake, uri, text[text.index("    return circle_area(r), huge") :])
     assert prompt.count("return math.pi * r * r") == 1, "once, not once per trip round the loop"
-    for absent in ("'HUGE'", "'BINARY'", "'LATIN'", "'DEEP'"):
+    for absent in ("'HUGE'", "'BINARY'", "'LATIN'", "'DEEP'", "'SLOW'"):
         assert absent not in prompt
     log = read_log(log_file)
     assert "latin.py is not UTF-8" in log
+    assert "slow.py did not parse (parsing took over 3 s)" in log
     assert "cannot read the folder" in log
 
 
@@ -244,6 +261,14 @@ async def test_context_argument_adds_ranges_and_labelled_text(
                 },
             },
             {"label": "Hover of circle_area (from pyright)", "text": "def circle_area(r) -> float"},
+            # What textDocument/definition answers: the name only, widened to its definition.
+            {
+                "uri": f"{editor.root_uri}/utils/geometry.py",
+                "range": {
+                    "start": {"line": 3, "character": 4},
+                    "end": {"line": 3, "character": 15},
+                },
+            },
         ],
     }
     done = await editor.run("poe.explain", argument)
@@ -252,6 +277,10 @@ async def test_context_argument_adds_ranges_and_labelled_text(
     assert "From notes/units.py, line 2:\n```python\nSCALE = 10  # SCALE LINE\n```" in prompt
     assert "RADIUS_UNIT" not in prompt
     assert "From Hover of circle_area (from pyright):\n```\ndef circle_area(r) -> float" in prompt
+    assert (
+        "From utils/geometry.py, lines 4–6:\n```python\n" + GEOMETRY[GEOMETRY.index("def") :]
+        in prompt
+    )
 
 
 @pytest.mark.parametrize(

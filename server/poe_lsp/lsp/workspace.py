@@ -34,6 +34,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from poe_lsp.core.docs import enclosing_definition
 from poe_lsp.core.docs.names import used_names
 from poe_lsp.core.symbols import ContextBlock, definition_block, pick_definitions
 from poe_lsp.core.textdoc import Document, Span
@@ -206,6 +207,10 @@ def _context_item(server: PoeServer, command: str, item: Any) -> ContextBlock:
     if item.get("range") is None:
         return ContextBlock(shown_path, doc.text, language, path, (1, doc.line_count()))
     span = parse_range(server, command, doc, item["range"], what="context range")
+    if "\n" not in doc.text[span.start : span.end]:
+        # A definition provider answers with the name's range: send the definition.
+        whole = enclosing_definition(doc.text, doc.language_id, span.start, span.end)
+        span = Span(*whole) if whole is not None else span
     first = doc.text.count("\n", 0, span.start) + 1
     last = first + doc.text.count("\n", span.start, max(span.start, span.end - 1))
     where = f"line {first}" if first == last else f"lines {first}–{last}"
@@ -235,11 +240,12 @@ def _file_inside_workspace(server: PoeServer, command: str, uri: str) -> Documen
         text = real.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise invalid(f"{command}: the context file {shown(uri)} cannot be read as text.") from exc
-    return Document(uri, EXTENSIONS.get(real.suffix.lower(), ""), 0, text)
+    key = EXTENSIONS.get(real.suffix.lower(), "")
+    return Document(uri, "typescriptreact" if key == "tsx" else key, 0, text)
 
 
 def _language(doc: Document) -> str:
-    """The fence's info string: the grammar key for files read from disk."""
+    """The fence's info string."""
     return {"javascriptreact": "javascript", "typescriptreact": "tsx"}.get(
         doc.language_id, doc.language_id
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -66,6 +67,38 @@ def new_parser(key: str) -> Parser:
     module_name, function = _GRAMMARS[key]
     module = importlib.import_module(module_name)
     return tree_sitter.Parser(tree_sitter.Language(getattr(module, function)()))
+
+
+PRIVATE_PARSE_SECONDS = 3.0
+"""The longest a private parser (the workspace index's) spends on one file."""
+_CHUNK = 4096
+
+
+class ParseTooSlow(Exception):
+    """A parse ran out of time: some grammars are quadratic on rare inputs
+    (tree-sitter-python on thousands of comment lines after an indented block)."""
+
+
+def parse_within(parser: Parser, src: bytes, seconds: float) -> Tree:
+    """``parser.parse(src)``, given up after ``seconds`` (checked as the parser reads
+    each 4 KiB: this binding has no timeout of its own, and an exception raised
+    inside its read callback is not propagated cleanly). Reading in chunks also
+    lets other threads run between them: the binding parses holding the GIL."""
+    deadline = time.perf_counter() + seconds
+    late = False
+
+    def read(byte: int, _point: tuple[int, int]) -> bytes:
+        nonlocal late
+        if time.perf_counter() > deadline:
+            late = True
+            return b""  # the end of the input, as far as the parser knows
+        time.sleep(0)  # the parser holds the GIL: let the request handlers' thread in
+        return src[byte : byte + _CHUNK]
+
+    tree = parser.parse(read)
+    if late or tree is None:
+        raise ParseTooSlow(f"parsing took over {seconds:g} s")
+    return tree
 
 
 def _parser(key: str) -> Parser:
@@ -147,7 +180,7 @@ class _Source:
             self.src, self.tree = _parse(text, key)
         else:  # a private parser (another thread): the shared cache is left alone
             self.src = text.encode("utf-8", "surrogatepass")
-            self.tree = parser.parse(self.src)
+            self.tree = parse_within(parser, self.src, PRIVATE_PARSE_SECONDS)
         self.root = self.tree.root_node
         self.ascii = len(self.src) == len(text)
 
