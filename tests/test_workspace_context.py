@@ -93,12 +93,16 @@ async def explain(editor: Editor, fake: FakePoe, uri: str, needle: str) -> str:
 SELECTION = "    total = circle_area(r) + secret_helper()\n"
 
 
+async def explain_app(make_editor: MakeEditor, fake: FakePoe, project: Path, **options: Any) -> str:
+    """Open app.py in an editor of ``project`` and explain SELECTION; the prompt."""
+    editor = await make_editor(root=project, **options)
+    return await explain(editor, fake, editor.open("app.py", APP), SELECTION)
+
+
 async def test_a_function_called_from_another_file_carries_its_definition(
     make_editor: MakeEditor, fake: FakePoe, project: Path
 ) -> None:
-    editor = await make_editor(root=project)
-    uri = editor.open("app.py", APP)
-    prompt = await explain(editor, fake, uri, SELECTION)
+    prompt = await explain_app(make_editor, fake, project)
     assert "From utils/geometry.py, line 4:" in prompt
     assert '    """Area of a circle of radius r."""\n    return math.pi * r * r' in prompt
     # After the local context: the selection's file comes first.
@@ -108,9 +112,7 @@ async def test_a_function_called_from_another_file_carries_its_definition(
 async def test_a_file_that_gitignore_excludes_is_not_sent(
     make_editor: MakeEditor, fake: FakePoe, project: Path
 ) -> None:
-    editor = await make_editor(root=project)
-    uri = editor.open("app.py", APP)
-    prompt = await explain(editor, fake, uri, SELECTION)
+    prompt = await explain_app(make_editor, fake, project)
     assert "circle_area(r):" in prompt.split("From utils/geometry.py")[1]
     assert "SECRET_GENERATED_CODE" not in prompt
     assert "build/generated.py" not in prompt
@@ -119,9 +121,9 @@ async def test_a_file_that_gitignore_excludes_is_not_sent(
 async def test_context_workspace_false_sends_no_other_file(
     make_editor: MakeEditor, fake: FakePoe, project: Path
 ) -> None:
-    editor = await make_editor(root=project, workspace={"context": {"workspace": False}})
-    uri = editor.open("app.py", APP)
-    prompt = await explain(editor, fake, uri, SELECTION)
+    prompt = await explain_app(
+        make_editor, fake, project, workspace={"context": {"workspace": False}}
+    )
     assert "math.pi * r * r" not in prompt
     assert "From utils/geometry.py" not in prompt
 
@@ -179,9 +181,7 @@ async def test_an_index_that_cannot_finish_does_not_hold_the_job(
     make_editor: MakeEditor, fake: FakePoe, project: Path
 ) -> None:
     # The index's thread is held for good, as on a disk that stopped answering.
-    editor = await make_editor(root=project, env={"POE_LSP_TEST_HOLD_INDEX": "1"})
-    uri = editor.open("app.py", APP)
-    prompt = await explain(editor, fake, uri, SELECTION)
+    prompt = await explain_app(make_editor, fake, project, env={"POE_LSP_TEST_HOLD_INDEX": "1"})
     assert "<<<SELECTION>>>" in prompt
     assert "From utils/geometry.py" not in prompt
 

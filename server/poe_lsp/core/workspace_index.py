@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .docs.outline import Outline, outline
-from .docs.parsing import new_parser
+from .docs.parsing import EXTENSIONS as LANGUAGE_IDS
+from .docs.parsing import LANGUAGES, new_parser
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -55,29 +56,7 @@ MAX_DOC = 1_500
 """A doc comment is cut to this many characters."""
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".svn"})
 
-EXTENSIONS: dict[str, str] = {
-    ".py": "python",
-    ".pyi": "python",
-    ".js": "javascript",
-    ".mjs": "javascript",
-    ".cjs": "javascript",
-    ".jsx": "javascript",
-    ".ts": "typescript",
-    ".mts": "typescript",
-    ".cts": "typescript",
-    ".tsx": "tsx",
-    ".go": "go",
-    ".rs": "rust",
-    ".lua": "lua",
-    ".java": "java",
-    ".c": "c",
-    ".h": "c",
-    ".cc": "cpp",
-    ".cpp": "cpp",
-    ".cxx": "cpp",
-    ".hpp": "cpp",
-    ".hh": "cpp",
-}
+EXTENSIONS: dict[str, str] = {ext: LANGUAGES[lang] for ext, lang in LANGUAGE_IDS.items()}
 """File extension → grammar key."""
 
 

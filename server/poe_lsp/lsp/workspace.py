@@ -36,6 +36,7 @@ from pygls.uris import to_fs_path
 
 from poe_lsp.core.docs import enclosing_definition
 from poe_lsp.core.docs.names import used_names
+from poe_lsp.core.docs.parsing import EXTENSIONS as LANGUAGE_IDS
 from poe_lsp.core.symbols import ContextBlock, definition_block, pick_definitions
 from poe_lsp.core.textdoc import Document, Span
 from poe_lsp.core.workspace_index import EXTENSIONS, MAX_FILE_BYTES, WorkspaceIndex
@@ -240,8 +241,7 @@ def _file_inside_workspace(server: PoeServer, command: str, uri: str) -> Documen
         text = real.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise invalid(f"{command}: the context file {shown(uri)} cannot be read as text.") from exc
-    key = EXTENSIONS.get(real.suffix.lower(), "")
-    return Document(uri, "typescriptreact" if key == "tsx" else key, 0, text)
+    return Document(uri, LANGUAGE_IDS.get(real.suffix.lower(), ""), 0, text)
 
 
 def _language(doc: Document) -> str:
