@@ -60,7 +60,7 @@ EXTENSIONS: dict[str, str] = {ext: LANGUAGES[lang] for ext, lang in LANGUAGE_IDS
 """File extension → grammar key."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # tens of thousands of them in a large tree
 class Symbol:
     """One definition in the index."""
 
