@@ -15,7 +15,7 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from conftest import MakeEditor
+from conftest import CLIENTS, MakeEditor
 from editor import Editor
 from fakepoe import FakePoe
 
@@ -99,10 +99,11 @@ async def explain_app(make_editor: MakeEditor, fake: FakePoe, project: Path, **o
     return await explain(editor, fake, editor.open("app.py", APP), SELECTION)
 
 
+@pytest.mark.parametrize("client", CLIENTS)
 async def test_a_function_called_from_another_file_carries_its_definition(
-    make_editor: MakeEditor, fake: FakePoe, project: Path
+    make_editor: MakeEditor, fake: FakePoe, project: Path, client: str
 ) -> None:
-    prompt = await explain_app(make_editor, fake, project)
+    prompt = await explain_app(make_editor, fake, project, client=client)
     assert "From utils/geometry.py, line 4:" in prompt
     assert '    """Area of a circle of radius r."""\n    return math.pi * r * r' in prompt
     # After the local context: the selection's file comes first.
