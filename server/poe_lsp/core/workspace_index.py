@@ -247,8 +247,12 @@ class WorkspaceIndex:
         if path.name == ".gitignore":
             self._ignores[root].forget(path.parent)
             return False
-        if path.suffix.lower() not in EXTENSIONS or self._ignores[root].ignored(path, False):
-            return self.remove(path)
+        if (
+            not path.exists()
+            or path.suffix.lower() not in EXTENSIONS
+            or self._ignores[root].ignored(path, False)
+        ):
+            return self.remove(path)  # a deleted folder takes what was under it along
         return self._index_file(path, root, BuildStats()) or self.remove(path)
 
     def remove(self, path: str | Path) -> bool:
