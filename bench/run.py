@@ -21,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import compare, first_token, responsiveness, scenarios
+from . import compare, first_token, responsiveness, scenarios, workspace
 from .common import ROOT, load_average
 
 RESULTS = ROOT / "bench" / "results"
@@ -173,6 +173,11 @@ ROWS: list[tuple[str, str, str, str, str]] = [
     ),
     ("compare_all_done_ms", "  all four done (ms)", "compare_single_done_ms", "", "median"),
     ("document_command_ms", "poe.document on 20k lines → reply (ms)", "", "", "median"),
+    ("index_build_s", "Workspace index: build, 3,000 real .py files (s)", "", "≤ 30", "median"),
+    ("index_build_cpu_s", "  CPU time of the build (s)", "", "≤ 30", "median"),
+    ("index_peak_mb", "  peak memory of the build (MB)", "", "≤ 150", "median"),
+    ("index_update_ms", "  update after one save (ms)", "", "p95 ≤ 50", "p95"),
+    ("context_gather_ms", "  context gathering added per job (ms)", "", "p95 ≤ 25", "p95"),
 ]
 
 TARGETS: dict[str, Any] = {
@@ -191,6 +196,11 @@ TARGETS: dict[str, Any] = {
     "code_action_load_ms": lambda f: _p95(f, "code_action_load_ms") < 20,
     "code_action_edit_load_ms": lambda f: _p95(f, "code_action_edit_load_ms") < 20,
     "hover_load_ms": lambda f: _p95(f, "hover_load_ms") < 20,
+    "index_build_s": lambda f: _median(f, "index_build_s") <= 30,
+    "index_build_cpu_s": lambda f: _median(f, "index_build_cpu_s") <= 30,
+    "index_peak_mb": lambda f: _median(f, "index_peak_mb") <= 150,
+    "index_update_ms": lambda f: _p95(f, "index_update_ms") <= 50,
+    "context_gather_ms": lambda f: _p95(f, "context_gather_ms") <= 25,
 }
 
 
@@ -279,6 +289,9 @@ async def run(quick: bool, only: set[str] | None) -> dict[str, Any]:
     if wanted("compare"):
         step("compare of 4 streams")
         figures.update(await compare.compare_streams(2 if quick else 20))
+    if wanted("workspace"):
+        step("workspace index on real Python files")
+        figures.update(workspace.workspace_index(quick))
     figures["_notes"] = notes
     return figures
 
@@ -288,7 +301,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="few samples: check that it works")
     parser.add_argument(
         "--only",
-        help="comma-separated subset: startup,ttft,cancel,streaming,memory,load,docs,compare",
+        help="comma-separated subset: startup,ttft,cancel,streaming,memory,load,docs,"
+        "compare,workspace",
     )
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json", help="JSON output")
     args = parser.parse_args(argv)

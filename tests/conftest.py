@@ -95,8 +95,10 @@ async def make_editor(
         caps: types.ClientCapabilities | None = None,
         adjust: Callable[[types.ClientCapabilities], None] | None = None,
         client_caps: types.ClientCapabilities | None = None,
+        root: Path | None = None,
     ) -> Editor:
-        """``adjust`` may change the client's capabilities before ``initialize``."""
+        """``adjust`` may change the client's capabilities before ``initialize``;
+        ``root``: a real workspace folder (default: ``/workspace``, which need not exist)."""
         server_env: dict[str, str | None] = {
             "POE_API_KEY": TEST_KEY,
             "POE_LSP_BASE_URL": fake.base_url,
@@ -121,11 +123,16 @@ async def make_editor(
         caps = caps or client_caps or capabilities(client, stream=stream)
         if adjust is not None:
             adjust(caps)
+        if root is not None:
+            editor.root_uri = root.as_uri()
         result = await lsp_client.initialize_session(
             types.InitializeParams(
                 capabilities=caps,
                 client_info=types.ClientInfo(name=CLIENT_NAMES[client.split("@")[0]]),
-                root_uri="file:///workspace",
+                root_uri=editor.root_uri,
+                workspace_folders=(
+                    [types.WorkspaceFolder(uri=editor.root_uri, name=root.name)] if root else None
+                ),
                 initialization_options={**mode_options, **(init_options or {})},
             )
         )

@@ -123,6 +123,8 @@ class Editor:
         self, client: LanguageClient, *, minimal_diff: bool = False, echo: Echo = Echo.BEFORE
     ) -> None:
         self.client = client
+        self.root_uri = "file:///workspace"
+        """The workspace folder the editor opened; ``open`` paths are relative to it."""
         self.minimal_diff = minimal_diff
         self.echo = echo
         self.encoding: Any = "utf-16"
@@ -313,7 +315,7 @@ class Editor:
 
     def open(self, path: str, text: str, language: str = "python") -> str:
         """Open a document (``path`` relative to the workspace root)."""
-        uri = f"file:///workspace/{path}"
+        uri = f"{self.root_uri}/{path}"
         self.docs[uri] = OpenDocument(text, 1)
         self.client.text_document_did_open(
             types.DidOpenTextDocumentParams(
@@ -534,11 +536,18 @@ def _recording_features() -> dict[str, Any]:
 
         return wrapped
 
+    def register_capability(client: LanguageClient, params: types.RegistrationParams) -> None:
+        """Accept, and record in ``client.registrations``, what the server registers."""
+        if not hasattr(client, "registrations"):
+            client.registrations = []  # type: ignore[attr-defined]
+        client.registrations.extend(params.registrations)  # type: ignore[attr-defined]
+
     features = {
         method: waking(handler)
         for method, handler in DEFAULT_CLIENT_FEATURES.items()
         if method != types.WINDOW_SHOW_DOCUMENT
     }
+    features[types.CLIENT_REGISTER_CAPABILITY] = waking(register_capability)
     return features
 
 

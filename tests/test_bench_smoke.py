@@ -43,6 +43,10 @@ FIGURES = [
     "document_command_ms",
     "compare_all_first_ms",
     "compare_all_done_ms",
+    "index_build_s",
+    "index_peak_mb",
+    "index_update_ms",
+    "context_gather_ms",
 ]
 
 

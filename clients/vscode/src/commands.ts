@@ -11,6 +11,7 @@ import {
   type ListedBot,
 } from "./core/bots";
 import type { JobTracker } from "./core/jobs";
+import { withDefinitions } from "./context";
 import type { StreamPanel } from "./panel";
 import { API_KEY_SECRET, type ErrorReporter, type ServerManager } from "./server";
 
@@ -51,9 +52,10 @@ export class Commands {
       return undefined;
     }
     try {
+      const withContext = await withDefinitions(command, argument, client);
       return (await client.sendRequest(ExecuteCommandRequest.type, {
         command,
-        arguments: [argument],
+        arguments: [withContext],
       })) as T;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -13,26 +13,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-LANGUAGES = {
-    ".py": "python",
-    ".pyi": "python",
-    ".js": "javascript",
-    ".mjs": "javascript",
-    ".cjs": "javascript",
-    ".jsx": "javascriptreact",
-    ".ts": "typescript",
-    ".tsx": "typescriptreact",
-    ".go": "go",
-    ".rs": "rust",
-    ".lua": "lua",
-    ".java": "java",
-    ".c": "c",
-    ".h": "c",
-    ".cc": "cpp",
-    ".cpp": "cpp",
-    ".cxx": "cpp",
-    ".hpp": "cpp",
-}
+from poe_lsp.core.docs.parsing import EXTENSIONS as LANGUAGES
+
 _LINES = re.compile(r"(?P<start>\d+)(?:-(?P<end>\d+))?")
 
 

@@ -50,6 +50,7 @@ WHOLE = Check("a non-negative whole number", _whole)
 TEXT = Check("a non-empty string", _text)
 SECONDS = Check("a positive number of seconds", _seconds, convert=float)
 BOT = Check("a Poe bot name", is_bot_name)
+FLAG = Check("true or false", lambda value: isinstance(value, bool))
 
 
 def _bot_group(value: Any) -> bool:

@@ -36,7 +36,7 @@ from typing import Any, Literal, cast
 
 from .actions import ACTIONS
 from .botnames import BOT_NAME_RULE, is_bot_name, quoted
-from .checks import BOT, BOT_GROUP, SECONDS, TEXT, WHOLE, Check, one_of
+from .checks import BOT, BOT_GROUP, FLAG, SECONDS, TEXT, WHOLE, Check, one_of
 from .endpoints import (
     DEFAULT_BASE_URL,
     DEFAULT_OPENAI_BASE_URL,
@@ -142,6 +142,9 @@ class Settings:
     """Ask before a job expected to cost more than this many points (0: never ask)."""
     compare_bots: tuple[str, ...] = setting("compare.bots", (), BOT_GROUP)
     """The bots a "Compare with …" code action sends the selection to (2–4; empty: off)."""
+    workspace_context: bool = setting("context.workspace", True, FLAG)
+    """Add the definitions, from other files of the workspace folders, of the names
+    the selection uses (README "Workspace context")."""
 
     def bot_for(self, action: str) -> str:
         """The bot an action uses when the command names none."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from poe_lsp.core.errors import ErrorKind, PoeError
 from poe_lsp.core.planning import Renderer
 from poe_lsp.core.prompts import PromptTooLarge, edit_output_hint
 from poe_lsp.core.settings import PARAMETERS_IGNORED_NOTE, Settings, bot_list
+from poe_lsp.core.symbols import ContextBlock, add_context
 from poe_lsp.core.textdoc import Document, Span
 from poe_lsp.poe.attachments import FileToAttach
 
@@ -46,6 +47,7 @@ from .arguments import (
 )
 from .jobs import CostQuestion, JobManager, JobSpec, Prepared
 from .server import PoeServer
+from .workspace import client_context
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +205,7 @@ def start_job(
     """
     command = f"poe.{action}"
     bot = bot or pick_bot(server, command, action, arg)
+    given = client_context(server, command, arg)
 
     def prepare(settings: Settings) -> Prepared:
         parameters = pick_parameters(settings, command, bot, arg)
@@ -218,13 +221,18 @@ def start_job(
             template_action=template_action,
             suffix=suffix,
         )
+
+        def complete(later: Sequence[ContextBlock]) -> str:
+            return add_context(composed.prompt, suffix, [*given, *later], settings.max_chars)
+
         return Prepared(
-            prompt=composed.prompt,
+            prompt=complete(()),
             parameters=parameters,
             attachments=pick_attachments(
                 server, command, doc, arg, trimmed=composed.trimmed, mode=settings.attach_file
             ),
             answer_max_chars=settings.answer_max_chars,
+            complete=complete,
         )
 
     plan = jobs.consent.costs.plan(server.user_settings, server.settings, bot)
@@ -258,6 +266,12 @@ def start_job(
         cost_question=question,
         compare_id=compare_id,
         gate=gate,
+        late_context=(
+            jobs.late_context(doc, prompt_span or span, given)
+            if server.settings.workspace_context and (prompt_span or span) is not WHOLE_FILE
+            else None
+        ),
+        complete=payload.complete,
     )
     if (
         payload.parameters

@@ -83,6 +83,8 @@ def setup(server: PoeServer, jobs: JobManager) -> None:
     @server.feature(types.INITIALIZED)
     def initialized(ls: PoeServer, _params: types.InitializedParams) -> None:
         ls.run_task(refresh(ls), "read workspace configuration")
+        for start in ls.on_initialized:
+            start()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def did_change_configuration(ls: PoeServer, params: types.DidChangeConfigurationParams) -> None:

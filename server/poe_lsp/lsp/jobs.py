@@ -37,7 +37,7 @@ import itertools
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +58,8 @@ from .proposals import hunks_json
 
 if TYPE_CHECKING:
     from poe_lsp.core.cost import Raise
+    from poe_lsp.core.symbols import ContextBlock
+    from poe_lsp.core.textdoc import Document
     from poe_lsp.poe.attachments import FileToAttach
 
     from .server import PoeServer
@@ -80,6 +82,12 @@ class Prepared:
     parameters: dict[str, Any]
     attachments: tuple[FileToAttach, ...]
     answer_max_chars: int
+    complete: Callable[[Sequence[ContextBlock]], str] | None = None
+    """The prompt again with context gathered just before sending, within the same budget."""
+
+
+LateContext = Callable[[], Awaitable[Sequence["ContextBlock"]]]
+"""Gathers context just before a job sends (workspace definitions); bounded in time."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,9 @@ class JobSpec:
     (an error fails the job unsent)."""
     history: tuple[Turn, ...] = ()
     """The conversation ``prompt`` continues (a follow-up's), oldest first."""
+    late_context: LateContext | None = None
+    """Context gathered after the command answered, added by ``complete``."""
+    complete: Callable[[Sequence[ContextBlock]], str] | None = None
 
     def use(self, prepared: Prepared) -> None:
         """Send ``prepared`` instead of what the spec was made with."""
@@ -128,6 +139,7 @@ class JobSpec:
         self.parameters = prepared.parameters
         self.attachments = prepared.attachments
         self.answer_max_chars = prepared.answer_max_chars
+        self.complete = prepared.complete
 
 
 @dataclass
@@ -206,6 +218,10 @@ class JobManager:
         """Features' additions to every job (see :class:`JobHooks`)."""
         self.on_finished: list[Callable[[Job], None]] = []
         """Called with each job once its status is decided, before its ``poe/done``."""
+        self.late_context: Callable[[Document, Span, Sequence[ContextBlock]], LateContext | None]
+        self.late_context = lambda _doc, _span, _covered: None
+        """What a job on ``(document, selection)`` gathers before it sends, given the
+        client's own context blocks (set by :mod:`poe_lsp.lsp.workspace`)."""
 
     def start(self, spec: JobSpec) -> Job:
         """Register a job and run it in the background."""
@@ -366,6 +382,9 @@ class JobManager:
             spec.use(refused)
         for hook in self.hooks:
             await hook.before_send(job)
+        if spec.late_context is not None and spec.complete is not None:
+            # Here, not in the command: the command answers at once (contract §4).
+            spec.prompt = spec.complete(await spec.late_context())
         settings = self.server.settings
 
         told = False

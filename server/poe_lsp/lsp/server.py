@@ -147,6 +147,8 @@ class PoeServer(LanguageServer):
         """Finished explanations, for ``textDocument/hover``."""
         self.proposals = ProposalStore(self.documents)
         """Review proposals waiting for the user's accept or reject."""
+        self.on_initialized: list[Callable[[], None]] = []
+        """Called on ``initialized`` by features that start work then (the workspace index)."""
 
     # -- client facts ---------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from . import (
     review,
     status,
     usage,
+    workspace,
 )
 from .jobs import JobManager
 from .server import PoeServer
@@ -47,4 +48,5 @@ def create_server() -> PoeServer:
     hover.setup(server)
     status.setup(server, jobs)
     usage.setup(server, jobs)
+    workspace.setup(server, jobs)
     return server

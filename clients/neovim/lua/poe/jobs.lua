@@ -101,12 +101,19 @@ end
 ---@param command string e.g. 'poe.explain'
 ---@param argument table the command's one argument object
 ---@param output 'float'|'edit'
----@param extra? { explanation?: poe.Explanation, on_started?: fun(job: poe.Job, result: table) }
+---@param extra? { explanation?: poe.Explanation, on_started?: fun(job: poe.Job, result: table), gathered?: boolean }
 function M.start(bufnr, command, argument, output, extra)
   extra = extra or {}
   local client = M.require_client(bufnr)
   if not client then
     return
+  end
+  if argument.range and not extra.gathered and vim.g.poe_context ~= false then
+    -- Definitions from the buffer's other servers first (bounded: poe.context).
+    return require('poe.context').gather(bufnr, argument.range, function(items)
+      argument.context = #items > 0 and items or nil
+      M.start(bufnr, command, argument, output, vim.tbl_extend('force', extra, { gathered = true }))
+    end)
   end
   if output == 'edit' then
     require('poe.edits').begin(bufnr)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -32,6 +33,31 @@ LANGUAGES: dict[str, str] = {
     "cpp": "cpp",
 }
 """LSP ``languageId`` → grammar key."""
+
+EXTENSIONS: dict[str, str] = {
+    ".py": "python",
+    ".pyi": "python",
+    ".js": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".jsx": "javascriptreact",
+    ".ts": "typescript",
+    ".mts": "typescript",
+    ".cts": "typescript",
+    ".tsx": "typescriptreact",
+    ".go": "go",
+    ".rs": "rust",
+    ".lua": "lua",
+    ".java": "java",
+    ".c": "c",
+    ".h": "c",
+    ".cc": "cpp",
+    ".cpp": "cpp",
+    ".cxx": "cpp",
+    ".hpp": "cpp",
+    ".hh": "cpp",
+}
+"""File extension → LSP ``languageId``, for files no editor has named (on disk)."""
 
 # Grammar key → (module, function returning the language pointer).
 _GRAMMARS: dict[str, tuple[str, str]] = {
@@ -58,15 +84,52 @@ def supported(language_id: str) -> bool:
     return language_id in LANGUAGES
 
 
+def new_parser(key: str) -> Parser:
+    """A parser of its own for grammar ``key``: a parser serves one thread at a time,
+    and the shared ones below belong to the request handlers."""
+    import tree_sitter  # deferred: only documents that need a grammar pay for it
+
+    module_name, function = _GRAMMARS[key]
+    module = importlib.import_module(module_name)
+    return tree_sitter.Parser(tree_sitter.Language(getattr(module, function)()))
+
+
+PRIVATE_PARSE_SECONDS = 3.0
+"""The longest a private parser (the workspace index's) spends on one file."""
+_CHUNK = 4096
+
+
+class ParseTooSlow(Exception):
+    """A parse ran out of time: some grammars are quadratic on rare inputs
+    (tree-sitter-python on thousands of comment lines after an indented block)."""
+
+
+def parse_within(parser: Parser, src: bytes, seconds: float) -> Tree:
+    """``parser.parse(src)``, given up after ``seconds`` (checked as the parser reads
+    each 4 KiB: this binding has no timeout of its own, and an exception raised
+    inside its read callback is not propagated cleanly). Reading in chunks also
+    lets other threads run between them: the binding parses holding the GIL."""
+    deadline = time.perf_counter() + seconds
+    late = False
+
+    def read(byte: int, _point: tuple[int, int]) -> bytes:
+        nonlocal late
+        if time.perf_counter() > deadline:
+            late = True
+            return b""  # the end of the input, as far as the parser knows
+        time.sleep(0)  # the parser holds the GIL: let the request handlers' thread in
+        return src[byte : byte + _CHUNK]
+
+    tree = parser.parse(read)
+    if late or tree is None:
+        raise ParseTooSlow(f"parsing took over {seconds:g} s")
+    return tree
+
+
 def _parser(key: str) -> Parser:
     parser = _parsers.get(key)
     if parser is None:
-        import tree_sitter  # deferred: only documents that need a grammar pay for it
-
-        module_name, function = _GRAMMARS[key]
-        module = importlib.import_module(module_name)
-        parser = tree_sitter.Parser(tree_sitter.Language(getattr(module, function)()))
-        _parsers[key] = parser
+        parser = _parsers[key] = new_parser(key)
     return parser
 
 
@@ -135,10 +198,14 @@ def _edited_tree(old_src: bytes, old_tree: Tree, src: bytes) -> Tree | None:
 class _Source:
     """A parsed document with byte/char offset conversion."""
 
-    def __init__(self, text: str, key: str) -> None:
+    def __init__(self, text: str, key: str, parser: Parser | None = None) -> None:
         self.text = text
         self.key = key
-        self.src, self.tree = _parse(text, key)
+        if parser is None:
+            self.src, self.tree = _parse(text, key)
+        else:  # a private parser (another thread): the shared cache is left alone
+            self.src = text.encode("utf-8", "surrogatepass")
+            self.tree = parse_within(parser, self.src, PRIVATE_PARSE_SECONDS)
         self.root = self.tree.root_node
         self.ascii = len(self.src) == len(text)
 
