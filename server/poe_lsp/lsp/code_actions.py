@@ -89,8 +89,11 @@ def _documentable(server: PoeServer, doc: Document, rng: types.Range) -> bool:
     return docs.has_doc_target(doc.text, doc.language_id, span.start, span.end)
 
 
-def setup(server: PoeServer, extra: Sequence[Provider] = ()) -> None:
-    """Register ``textDocument/codeAction``: ``extra`` providers' actions, then the jobs'."""
+def setup(
+    server: PoeServer, extra: Sequence[Provider] = (), after: Sequence[Provider] = ()
+) -> None:
+    """Register ``textDocument/codeAction``: ``extra`` providers' actions, then the
+    jobs', then ``after`` providers' (user-defined actions follow the built-in ones)."""
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
@@ -103,10 +106,13 @@ def setup(server: PoeServer, extra: Sequence[Provider] = ()) -> None:
         # The titles and arguments name the bot: wait for the workspace settings.
         await ls.ready()
         only = [str(kind) for kind in params.context.only] if params.context.only else None
-        found = [
-            action
-            for provider in extra
-            for action in provider(ls, params)
-            if _wanted(str(action.kind or ""), only)
-        ]
-        return found + actions_for(ls, params)
+
+        def provided(providers: Sequence[Provider]) -> list[types.CodeAction]:
+            return [
+                action
+                for provider in providers
+                for action in provider(ls, params)
+                if _wanted(str(action.kind or ""), only)
+            ]
+
+        return provided(extra) + actions_for(ls, params) + provided(after)

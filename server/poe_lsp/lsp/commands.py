@@ -94,6 +94,7 @@ def make_prompt(
     instruction: str = "",
     diagnostics: str = "",
     template_action: str | None = None,
+    template: str | None = None,
     suffix: str = "",
 ) -> Composed:
     """Render the action's template with the selection and its trimmed context
@@ -111,6 +112,7 @@ def make_prompt(
             instruction=instruction,
             diagnostics=diagnostics,
             template_action=template_action,
+            template=template,
             suffix=suffix,
         )
     except PromptTooLarge as exc:
@@ -186,6 +188,8 @@ def start_job(
     template_action: str | None = None,
     render: Renderer | None = None,
     stream_edits: bool = True,
+    template: str | None = None,
+    title: str | None = None,
 ) -> dict[str, str]:
     """Pick bot and parameters, build the prompt (for either answer when the
     workspace raises the job's cost and the user has not been asked yet),
@@ -194,6 +198,7 @@ def start_job(
 
     ``span`` is the job's target; the prompt shows ``prompt_span`` as the
     selection when it differs (a doc comment's target is not what it documents).
+    ``template`` and ``title`` (a user-defined action's) replace the action's own.
     """
     command = f"poe.{action}"
     bot = pick_bot(server, command, action, arg)
@@ -210,6 +215,7 @@ def start_job(
             instruction=instruction,
             diagnostics=diagnostics,
             template_action=template_action,
+            template=template,
             suffix=suffix,
         )
         return Prepared(
@@ -243,7 +249,7 @@ def start_job(
         prompt=payload.prompt,
         parameters=payload.parameters,
         edits=edits,
-        title=job_title(action, bot),
+        title=job_title(action, bot) if title is None else f"Poe · {title} · {bot}",
         work_done_token=params.work_done_token,
         render=render,
         stream_edits=stream_edits,

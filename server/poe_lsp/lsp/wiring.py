@@ -9,7 +9,20 @@ through the server and no import cycle can form.
 
 from __future__ import annotations
 
-from . import code_actions, commands, config, document, documents, fix, hover, review, status
+from functools import partial
+
+from . import (
+    code_actions,
+    commands,
+    config,
+    document,
+    documents,
+    fix,
+    hover,
+    review,
+    status,
+    user_actions,
+)
 from .jobs import JobManager
 from .server import PoeServer
 
@@ -24,7 +37,12 @@ def create_server() -> PoeServer:
     fix.setup(server, jobs)
     document.setup(server, jobs)
     proposals = review.setup(server)
-    code_actions.setup(server, extra=[proposals.code_actions])
+    catalogue = user_actions.setup(server, jobs)
+    code_actions.setup(
+        server,
+        extra=[proposals.code_actions],
+        after=[partial(user_actions.code_actions, catalogue)],
+    )
     hover.setup(server)
     status.setup(server, jobs)
     return server
