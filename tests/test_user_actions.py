@@ -169,6 +169,10 @@ async def test_a_workspace_action_is_offered_and_sends_its_rendered_prompt(
     assert done["status"] == "done", done
     assert done["text"] == f"Shout the python code {SELECTION} of shop.py, !"
     assert fake.requests[-1].prompt == done["text"]
+    # Clients show it as they show an explanation, under the action's title.
+    assert done["action"] == "explain"
+    begin = editor.client.progress_reports[f"poe-{done['jobId']}"][0]
+    assert getattr(begin, "title", None) == "Poe · Shout · EchoBot"
     # The built-in actions are still there, before the user's.
     assert (await titles(editor, uri))[-1] == "Shout with EchoBot"
     listed = await editor.command("poe.listActions", {})
@@ -212,6 +216,7 @@ async def test_an_edit_action_makes_a_review_proposal_with_its_parameters(
     done = await run_offered(editor, await offered(editor, uri, "Add types with FencedCodeBot"))
     assert done["status"] == "done", done
     assert done["proposal"]["hunks"], done
+    assert done["action"] == "ask"
     assert editor.text(uri) == SOURCE, "review: nothing is written before accepting"
     sent = fake.requests[-1]
     assert sent.parameters == {"answer": NEW_CODE, "chunk_size": 3, "delay": 0}

@@ -190,6 +190,7 @@ def start_job(
     stream_edits: bool = True,
     template: str | None = None,
     title: str | None = None,
+    command: str | None = None,
 ) -> dict[str, str]:
     """Pick bot and parameters, build the prompt (for either answer when the
     workspace raises the job's cost and the user has not been asked yet),
@@ -198,9 +199,10 @@ def start_job(
 
     ``span`` is the job's target; the prompt shows ``prompt_span`` as the
     selection when it differs (a doc comment's target is not what it documents).
-    ``template`` and ``title`` (a user-defined action's) replace the action's own.
+    ``template``, ``title`` and ``command`` (a user-defined action's) replace the
+    action's own template, progress title and name in messages.
     """
-    command = f"poe.{action}"
+    command = command or f"poe.{action}"
     bot = pick_bot(server, command, action, arg)
 
     def prepare(settings: Settings) -> Prepared:

@@ -17,9 +17,9 @@ in each workspace folder, offered as code actions and run with ``poe.run``.
   workspace's default) needs the usual consent (:mod:`poe_lsp.lsp.consent`)
   before anything is sent.
 
-``poe.run {name, uri, range, instruction?, bot?, parameters?}`` runs one, as an
-``ask`` job with the file's template (``{instruction}`` is the optional
-``instruction``); ``poe.listActions {uri?}`` lists them (for ``uri``, those
+``poe.run {name, uri, range, instruction?, bot?, parameters?}`` runs one with
+the file's template (``{instruction}`` is the optional ``instruction``), as an
+``explain`` or an ``ask`` (edit) job; ``poe.listActions {uri?}`` lists them (for ``uri``, those
 offered in that document's language).
 """
 
@@ -194,7 +194,9 @@ async def run(
             "bot": arg["bot"] if arg.get("bot") is not None else catalogue.bot_for(action),
             "parameters": {**action.parameters, **(extra or {})},
         },
-        action="ask",
+        # Clients render a job by its action: an explanation streams into their
+        # panel or float and stays for hover, like Explain's; an edit is Ask's.
+        action="ask" if edit else "explain",
         doc=doc,
         span=span,
         edits=edit,
@@ -202,6 +204,7 @@ async def run(
         suffix=("\n\n" + edit_output_hint) if edit else "",
         template=action.template,
         title=action.title,
+        command=command,
     )
 
 
