@@ -16,6 +16,7 @@ import { ProposalDocuments } from "./proposalDiff";
 import { type Drawn, ReviewView } from "./review";
 import { ServerManager } from "./server";
 import { StatusBar } from "./statusBar";
+import { UserActions } from "./userActions";
 
 /** What the extension exports; end-to-end tests read it. */
 export interface PoeApi {
@@ -49,6 +50,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<PoeApi
   const diffs = new ProposalDocuments(proposals);
   const review = new ReviewView(proposals, jobs, diffs, (command, argument) => commands.send(command, argument));
   context.subscriptions.push(log, server, panel, status, diffs, review, ...commands.register(), ...review.register());
+  context.subscriptions.push(...new UserActions(commands, jobs, panel).register());
 
   let running: () => void = () => {};
   const ready = new Promise<void>((resolve) => {
