@@ -407,3 +407,28 @@ async def test_a_bot_the_users_own_file_names_needs_no_consent(
         assert done["status"] == "done", done
     assert editor.message_requests == []
     assert len(fake.requests) == 2
+
+
+async def test_a_workspace_files_parameters_are_asked_about_like_its_settings(
+    start: Start, user_dir: Path, project: Path, fake: FakePoe
+) -> None:
+    params = "parameters:\n  chunk_size: 2\n"
+    write(
+        project / ".poe" / "actions",
+        "theirs.md",
+        action_file("Theirs", "{selection}", extra=params),
+    )
+    write(user_dir, "mine.md", action_file("Mine", "{selection}", extra=params))
+    editor = await start(init_options={"bot": "EchoBot"})  # the bot is the user's own
+    editor.consent_answer = "Cancel"
+    uri = open_source(editor, project)
+    done = await run_offered(editor, await offered(editor, uri, "Theirs with EchoBot"))
+    assert done["status"] == "done", done
+    [question] = editor.message_requests
+    assert "botParameters.EchoBot" in question.message and "chunk_size" in question.message
+    assert fake.requests[-1].parameters == {}, "Cancel: the user's own (no) parameters"
+    # The user's own file's parameters are the user's choice: sent without asking.
+    done = await run_offered(editor, await offered(editor, uri, "Mine with EchoBot"))
+    assert done["status"] == "done", done
+    assert len(editor.message_requests) == 1
+    assert fake.requests[-1].parameters == {"chunk_size": 2}

@@ -191,6 +191,7 @@ def start_job(
     template: str | None = None,
     title: str | None = None,
     command: str | None = None,
+    settings: Settings | None = None,
 ) -> dict[str, str]:
     """Pick bot and parameters, build the prompt (for either answer when the
     workspace raises the job's cost and the user has not been asked yet),
@@ -200,7 +201,8 @@ def start_job(
     ``span`` is the job's target; the prompt shows ``prompt_span`` as the
     selection when it differs (a doc comment's target is not what it documents).
     ``template``, ``title`` and ``command`` (a user-defined action's) replace the
-    action's own template, progress title and name in messages.
+    action's own template, progress title and name in messages; ``settings``
+    replaces the workspace's settings in force (what the user is asked about).
     """
     command = command or f"poe.{action}"
     bot = pick_bot(server, command, action, arg)
@@ -229,7 +231,8 @@ def start_job(
             answer_max_chars=settings.answer_max_chars,
         )
 
-    plan = jobs.consent.costs.plan(server.user_settings, server.settings, bot)
+    effective = server.settings if settings is None else settings
+    plan = jobs.consent.costs.plan(server.user_settings, effective, bot)
     payload = prepare(plan.if_allowed)
     question = None
     if plan.ask:

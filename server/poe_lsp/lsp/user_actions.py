@@ -25,6 +25,7 @@ offered in that document's language).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from functools import partial
@@ -35,7 +36,7 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from poe_lsp.core.prompts import edit_output_hint
-from poe_lsp.core.settings import bots_named_by_user
+from poe_lsp.core.settings import Settings, bots_named_by_user
 from poe_lsp.core.useractions import (
     Loaded,
     Source,
@@ -184,15 +185,17 @@ async def run(
     extra = arg.get("parameters")
     if extra is not None and not isinstance(extra, Mapping):
         raise invalid(f"{command}: 'parameters' must be an object of bot parameters.")
+    bot = arg["bot"] if arg.get("bot") is not None else catalogue.bot_for(action)
     edit = action.output == "edit"
+    mine = action.source == "user"
     return start_job(
         server,
         jobs,
         params,
         {
             **arg,
-            "bot": arg["bot"] if arg.get("bot") is not None else catalogue.bot_for(action),
-            "parameters": {**action.parameters, **(extra or {})},
+            "bot": bot,
+            "parameters": {**(action.parameters if mine else {}), **(extra or {})},
         },
         # Clients render a job by its action: an explanation streams into their
         # panel or float and stays for hover, like Explain's; an edit is Ask's.
@@ -205,7 +208,21 @@ async def run(
         template=action.template,
         title=action.title,
         command=command,
+        # A workspace file's parameters are the workspace's settings: what they
+        # raise over the user's own is asked about first, like botParameters.
+        settings=None
+        if mine or not isinstance(bot, str)
+        else _with_parameters(server, bot, action),
     )
+
+
+def _with_parameters(server: PoeServer, bot: str, action: UserAction) -> Settings:
+    """The settings in force with the action's parameters over ``botParameters[bot]``."""
+    settings = server.settings
+    if not action.parameters:
+        return settings
+    merged = {**settings.parameters_for(bot), **action.parameters}
+    return dataclasses.replace(settings, bot_parameters={**settings.bot_parameters, bot: merged})
 
 
 async def list_actions(
