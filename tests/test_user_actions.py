@@ -14,6 +14,7 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
+from poe_lsp.core.useractions import ActionFileError, UserAction, parse_action
 from test_consent import hold_consent_answers
 
 from conftest import CLIENT_NAMES
@@ -432,3 +433,53 @@ async def test_a_workspace_files_parameters_are_asked_about_like_its_settings(
     assert done["status"] == "done", done
     assert len(editor.message_requests) == 1
     assert fake.requests[-1].parameters == {"chunk_size": 2}
+
+
+# -- the front matter syntax (README "Your own actions") ------------------------------------
+
+
+def parse(text: str) -> UserAction:
+    return parse_action("a", text, Path("a.md"), "user")
+
+
+def test_the_documented_forms_are_read() -> None:
+    action = parse(
+        "---\n# a comment\ntitle: \"  Spaced: 'quoted' #1  \"\nbot: GPT-5\noutput: edit\n"
+        'languages:\n  - python\n  - "c++"\n'
+        'parameters: {"thinking_budget": 1024, "style": "terse"}\n---\n\nBody {selection}\n\n'
+    )
+    assert action.title == "  Spaced: 'quoted' #1  "
+    assert (action.bot, action.output, action.languages) == ("GPT-5", "edit", ("python", "c++"))
+    assert action.parameters == {"thinking_budget": 1024, "style": "terse"}
+    assert action.template == "Body {selection}"
+    block = parse(
+        '---\ntitle: T\noutput: explain\nlanguages: [lua, "python"]\n'
+        "parameters:\n  n: 3\n  flag: true\n  words: plain text here\n---\nx\n"
+    )
+    assert block.languages == ("lua", "python")
+    assert block.parameters == {"n": 3, "flag": True, "words": "plain text here"}
+    assert block.bot is None and block.applies_to("lua") and not block.applies_to("go")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "problem"),
+    [
+        ("title: T\n", 1, "must start with a '---' line"),
+        ("---\ntitle: T\noutput: explain\n", 3, "no closing '---'"),
+        ("---\ntitle: T\ntitle: U\noutput: explain\n---\nx", 3, "title is given twice"),
+        ("---\noutput: explain\n---\nx", 3, "'title' is required"),
+        ("---\ntitle: T\noutput: shout\n---\nx", 3, 'must be "explain" or "edit"'),
+        ("---\ntitle: T\noutput: edit\nbot: no spaces allowed\n---\nx", 4, "bot: a Poe bot name"),
+        ("---\ntitle: [a]\noutput: edit\n---\nx", 2, "write plain text, or quote it"),
+        ("---\ntitle: T\noutput: edit\nlanguages: python\n---\nx", 4, "write a list"),
+        ("---\ntitle: T\noutput: edit\nlanguages:\n  python\n---\nx", 5, "each item is a line"),
+        ("---\ntitle: T\noutput: edit\nparameters: [1]\n---\nx", 4, "write a JSON object"),
+        ("---\ntitle: T\noutput: edit\n  stray\n---\nx", 4, "belongs to no key"),
+        ("---\ntitle: T\noutput: edit\n---\n\n", 4, "template after the front matter is empty"),
+    ],
+)
+def test_a_malformed_file_names_its_line(text: str, line: int, problem: str) -> None:
+    with pytest.raises(ActionFileError) as failure:
+        parse(text)
+    assert failure.value.line == line, failure.value
+    assert problem in failure.value.problem

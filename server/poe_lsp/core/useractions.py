@@ -243,7 +243,8 @@ def _front_matter(lines: list[str]) -> tuple[_Values, _Items, int]:
         values[key] = (number, raw.strip() if raw and raw.strip() else None)
         items[key] = []
         current = key
-    raise ActionFileError(len(lines), "the front matter has no closing '---' line")
+    last = len(lines) - (lines[-1] == "")  # the last line, not the empty piece after it
+    raise ActionFileError(last, "the front matter has no closing '---' line")
 
 
 def parse_action(name: str, text: str, path: Path, source: Source) -> UserAction:
