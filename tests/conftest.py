@@ -95,8 +95,12 @@ async def make_editor(
         caps: types.ClientCapabilities | None = None,
         adjust: Callable[[types.ClientCapabilities], None] | None = None,
         client_caps: types.ClientCapabilities | None = None,
+        root: Path | None = None,
+        before_initialize: Callable[[Editor], None] | None = None,
     ) -> Editor:
-        """``adjust`` may change the client's capabilities before ``initialize``."""
+        """``adjust`` may change the client's capabilities before ``initialize``;
+        ``root`` is the one workspace folder (else ``file:///workspace``);
+        ``before_initialize`` may register client handlers."""
         server_env: dict[str, str | None] = {
             "POE_API_KEY": TEST_KEY,
             "POE_LSP_BASE_URL": fake.base_url,
@@ -120,11 +124,15 @@ async def make_editor(
         caps = caps or client_caps or capabilities(client, stream=stream)
         if adjust is not None:
             adjust(caps)
+        if before_initialize is not None:
+            before_initialize(editor)
+        folders = [types.WorkspaceFolder(uri=root.as_uri(), name=root.name)] if root else None
         result = await lsp_client.initialize_session(
             types.InitializeParams(
                 capabilities=caps,
                 client_info=types.ClientInfo(name=CLIENT_NAMES[client.split("@")[0]]),
-                root_uri="file:///workspace",
+                root_uri=root.as_uri() if root else "file:///workspace",
+                workspace_folders=folders,
                 initialization_options={**mode_options, **(init_options or {})},
             )
         )

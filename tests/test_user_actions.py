@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,8 @@ from pygls.exceptions import JsonRpcException
 from poe_lsp.core.useractions import ActionFileError, UserAction, parse_action
 from test_consent import hold_consent_answers
 
-from conftest import CLIENT_NAMES
-from editor import TEST_KEY, Editor, OpenDocument, capabilities, server_config
+from conftest import MakeEditor
+from editor import Editor, OpenDocument
 from fakepoe import FakePoe
 
 SOURCE = "def total(prices):\n    return sum(prices)\n"
@@ -61,52 +61,32 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 @pytest.fixture
-async def start(
-    fake: FakePoe, tmp_path: Path, project: Path, user_dir: Path
-) -> AsyncIterator[Start]:
+def start(make_editor: MakeEditor, tmp_path: Path, project: Path) -> Start:
     """Start the real server with the project as its workspace folder and
-    ``user_dir`` as the user's actions (``XDG_CONFIG_HOME``)."""
-    editors: list[Editor] = []
+    ``user_dir`` as the user's actions (``XDG_CONFIG_HOME``); the editor
+    records the server's ``client/registerCapability`` in ``.registrations``."""
 
-    async def make(
-        client: str = "visual-studio-code", *, init_options: dict[str, Any] | None = None
-    ) -> Editor:
-        lsp_client = await server_config(
-            {
-                "POE_API_KEY": TEST_KEY,
-                "POE_LSP_BASE_URL": fake.base_url,
-                "XDG_CONFIG_HOME": str(tmp_path / "config"),
-            }
-        ).start()
-        editor = Editor(lsp_client, minimal_diff=client.startswith("neovim"))
+    def record_registrations(editor: Editor) -> None:
         registrations: list[types.Registration] = []
         editor.registrations = registrations  # type: ignore[attr-defined]
 
-        @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+        @editor.client.feature(types.CLIENT_REGISTER_CAPABILITY)
         def on_register(ls: Any, params: types.RegistrationParams) -> None:
             registrations.extend(params.registrations)
             editor._changed.set()
 
-        result = await lsp_client.initialize_session(
-            types.InitializeParams(
-                capabilities=capabilities(client, stream=True),
-                client_info=types.ClientInfo(name=CLIENT_NAMES[client.split("@")[0]]),
-                root_uri=project.as_uri(),
-                workspace_folders=[types.WorkspaceFolder(uri=project.as_uri(), name="project")],
-                initialization_options=init_options or {},
-            )
+    async def make(
+        client: str = "visual-studio-code", *, init_options: dict[str, Any] | None = None
+    ) -> Editor:
+        return await make_editor(
+            client,
+            init_options=init_options,
+            env={"XDG_CONFIG_HOME": str(tmp_path / "config")},
+            root=project,
+            before_initialize=record_registrations,
         )
-        encoding = result.capabilities.position_encoding
-        editor.encoding = str(getattr(encoding, "value", encoding) or "utf-16")
-        editors.append(editor)
-        return editor
 
-    yield make
-    for editor in editors:
-        try:
-            await editor.client.shutdown_session()
-        finally:
-            await editor.client.stop()
+    return make
 
 
 def open_source(editor: Editor, project: Path, name: str = "shop.py", lang: str = "python") -> str:

@@ -176,9 +176,10 @@ const TYPED_BOT = "EchoBot";
 // The "useractions" scenario's files (README "Your own actions").
 const TYPED_ACTION_ANSWER = "def top_products(orders, n):\n    return []";
 const USER_ACTION_FILES = {
-  ".poe/actions/shout.md":
+  "workspace/.poe/actions/shout.md":
     "---\ntitle: Shout\nbot: EchoBot\noutput: explain\n---\nShout the {language} code:\n{selection}\n",
-  ".poe/actions/typed.md":
+  // The user's own (XDG_CONFIG_HOME): its parameters need no consent.
+  "config/poe-lsp/actions/typed.md":
     "---\ntitle: Add types\nbot: FencedCodeBot\noutput: edit\nparameters:\n" +
     `  answer: ${JSON.stringify(TYPED_ACTION_ANSWER)}\n  delay: 0\n---\nAdd type hints to:\n{selection}\n`,
 };
@@ -264,8 +265,8 @@ const SCENARIOS = {
     screenshot: "vscode-restart.png",
   },
   useractions: {
-    // Two action files in the workspace: one explains (EchoBot, allowed by the
-    // user, so no consent question), one edits (chosen in Poe: Run Action…).
+    // Two action files: the workspace's explains (EchoBot, allowed by the
+    // user, so no consent question), the user's own edits (chosen in Poe: Run Action…).
     path: (bin) => [bin, ...process.env.PATH.split(":")].join(":"),
     settings: { "poe.allowedBots": ["OutOfPointsBot", "EchoBot"] },
     files: USER_ACTION_FILES,
@@ -314,8 +315,9 @@ async function runScenario(name, spec, ctx) {
   Object.values(dirs).forEach((d) => fs.mkdirSync(d, { recursive: true }));
   fs.writeFileSync(path.join(dirs.workspace, "inventory.py"), SAMPLE);
   for (const [relative, text] of Object.entries(spec.files || {})) {
-    fs.mkdirSync(path.dirname(path.join(dirs.workspace, relative)), { recursive: true });
-    fs.writeFileSync(path.join(dirs.workspace, relative), text);
+    // Relative to the scenario's root: workspace/… or config/… (XDG_CONFIG_HOME).
+    fs.mkdirSync(path.dirname(path.join(root, relative)), { recursive: true });
+    fs.writeFileSync(path.join(root, relative), text);
   }
   // A repository's own settings may not choose the endpoint or the server
   // (machine scope): if these were honoured, every job would fail.

@@ -37,11 +37,13 @@ async function userActionsScenario(api) {
   checks.panelTitle = shown.title;
 
   // 2. Poe: Run Action… — the runner picks "Add types" in the quick pick.
-  select(editor, lineOf(doc, "def top_products("), lineOf(doc, "return ranked"));
+  const again = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+  select(again, lineOf(doc, "def top_products("), lineOf(doc, "return ranked"));
   const picked = vscode.commands.executeCommand("poe.runAction");
   write("pick-action", {});
   const jobId = await picked;
   const edited = await finished(api, jobId, "the edit action done");
+  checks.shownErrors = api.shownErrors();
   checks.editStatus = edited.status;
   checks.editError = edited.error;
   checks.documentAfterEdit = doc.getText();
