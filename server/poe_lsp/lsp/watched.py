@@ -19,6 +19,9 @@ from .server import PoeServer
 
 log = logging.getLogger(__name__)
 
+REGISTER_SECONDS = 10.0
+"""How long a client may take to answer ``client/registerCapability``."""
+
 Listener = Callable[[PoeServer, Sequence[types.FileEvent]], None]
 
 _listeners: weakref.WeakKeyDictionary[PoeServer, list[Listener]] = weakref.WeakKeyDictionary()
@@ -68,11 +71,19 @@ async def register_watchers(
             watchers=[types.FileSystemWatcher(glob_pattern=p) for p in patterns]
         ),
     )
+    msg_id = f"poe-{uuid.uuid4().hex}"
+    protocol = server.protocol
     try:
-        await server.client_register_capability_async(
-            types.RegistrationParams(registrations=[registration])
+        await server.request_within(
+            types.CLIENT_REGISTER_CAPABILITY,
+            types.RegistrationParams(registrations=[registration]),
+            REGISTER_SECONDS,
+            msg_id=msg_id,
         )
     except Exception:
-        log.warning("the client refused to watch files for %s", feature, exc_info=True)
+        log.warning("the client did not watch files for %s", feature, exc_info=True)
         return False
+    finally:
+        # pygls keeps the result type of a request answered with an error.
+        protocol._result_types.pop(msg_id, None)
     return True
