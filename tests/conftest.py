@@ -96,9 +96,11 @@ async def make_editor(
         adjust: Callable[[types.ClientCapabilities], None] | None = None,
         client_caps: types.ClientCapabilities | None = None,
         root: Path | None = None,
+        before_initialize: Callable[[Editor], None] | None = None,
     ) -> Editor:
         """``adjust`` may change the client's capabilities before ``initialize``;
-        ``root``: a real workspace folder (default: ``/workspace``, which need not exist)."""
+        ``root`` is the one workspace folder (else ``file:///workspace``);
+        ``before_initialize`` may register client handlers."""
         server_env: dict[str, str | None] = {
             "POE_API_KEY": TEST_KEY,
             "POE_LSP_BASE_URL": fake.base_url,
@@ -125,6 +127,8 @@ async def make_editor(
             adjust(caps)
         if root is not None:
             editor.root_uri = root.as_uri()
+        if before_initialize is not None:
+            before_initialize(editor)
         result = await lsp_client.initialize_session(
             types.InitializeParams(
                 capabilities=caps,

@@ -254,3 +254,16 @@ def test_vscode_restarts_keep_the_users_server_and_endpoint(e2e: dict[str, Any])
     assert checks["serverStarts"] >= 3, "the configured server command started each time"
     assert checks["shownErrors"] == []
     assert "not found on PATH" not in (scenario.get("notificationText") or "")
+
+
+@pytest.mark.timeout(600)
+def test_vscode_user_actions_are_in_the_lightbulb_and_run_action(e2e: dict[str, Any]) -> None:
+    """The workspace's action file runs from the lightbulb into the panel; the
+    user's own, picked in Poe: Run Action…'s quick pick, rewrites the selection."""
+    checks = _assert_scenario(e2e, "useractions")["checks"]
+    titles = checks["codeActionTitles"]
+    assert titles.index("Explain with ExplainBot") < titles.index("Shout with EchoBot")
+    assert "Add types with FencedCodeBot" in titles
+    assert checks["panelText"] == "Shout the python code:\n" + checks["selection"]
+    assert checks["editStatus"] == "done"
+    assert "def top_products(orders, n):\n    return []\n" in checks["documentAfterEdit"]

@@ -78,6 +78,7 @@ export class Commands {
     return editor;
   }
 
+  /** The editor's document and selection, as the server takes them. */
   where(editor: vscode.TextEditor): { uri: string; range: object } {
     const client = this.server.client;
     const c2p = client?.code2ProtocolConverter;

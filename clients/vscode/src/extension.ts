@@ -21,6 +21,7 @@ import { type Drawn, ReviewView } from "./review";
 import { ServerManager } from "./server";
 import { StatusBar } from "./statusBar";
 import { quietUsage, UsageWatcher } from "./usage";
+import { UserActions } from "./userActions";
 
 /** What the extension exports; end-to-end tests read it. */
 export interface PoeApi {
@@ -91,6 +92,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<PoeApi
       typeof arg?.jobId === "string" ? compare.use(arg.jobId) : false,
     ),
   );
+  context.subscriptions.push(...new UserActions(commands, jobs, panel).register());
 
   let running: () => void = () => {};
   const ready = new Promise<void>((resolve) => {

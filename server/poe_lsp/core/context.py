@@ -94,12 +94,14 @@ def compose_prompt(
     instruction: str = "",
     diagnostics: str = "",
     template_action: str | None = None,
+    template: str | None = None,
     suffix: str = "",
 ) -> Composed:
     """The action's template rendered with ``text[start:end]`` and its context,
     within ``settings.max_chars`` (the editor and the command line share it).
 
-    ``whole_file``: a question about the file, nothing selected.  Raises
+    ``whole_file``: a question about the file, nothing selected.  ``template``
+    (a user-defined action's, already bounded) replaces the settings' one.  Raises
     :class:`~poe_lsp.core.prompts.PromptTooLarge` when the selection alone does not fit.
     """
     if whole_file:
@@ -122,7 +124,8 @@ def compose_prompt(
         diagnostics=diagnostics,
     )
     budget = settings.max_chars - len(suffix)
-    template = settings.template_for(template_action or action)
+    if template is None:
+        template = settings.template_for(template_action or action)
     trimmed = False
     if not whole_file:
         rich = rich_context(

@@ -93,7 +93,8 @@ def setup(
     server: PoeServer, extra: Sequence[Provider] = (), after: Sequence[Provider] = ()
 ) -> None:
     """Register ``textDocument/codeAction``: ``extra`` providers' actions, then the
-    jobs', then ``after`` providers' (variants of the jobs, such as compare)."""
+    jobs', then ``after`` providers' (variants of the jobs, such as compare, then
+    user-defined actions)."""
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,

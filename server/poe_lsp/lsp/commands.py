@@ -97,6 +97,7 @@ def make_prompt(
     instruction: str = "",
     diagnostics: str = "",
     template_action: str | None = None,
+    template: str | None = None,
     suffix: str = "",
 ) -> Composed:
     """Render the action's template with the selection and its trimmed context
@@ -114,6 +115,7 @@ def make_prompt(
             instruction=instruction,
             diagnostics=diagnostics,
             template_action=template_action,
+            template=template,
             suffix=suffix,
         )
     except PromptTooLarge as exc:
@@ -192,6 +194,10 @@ def start_job(
     bot: str | None = None,
     compare_id: str | None = None,
     gate: asyncio.Future[PoeError | None] | None = None,
+    template: str | None = None,
+    title: str | None = None,
+    command: str | None = None,
+    settings: Settings | None = None,
 ) -> dict[str, str]:
     """Pick bot and parameters, build the prompt (for either answer when the
     workspace raises the job's cost and the user has not been asked yet),
@@ -202,8 +208,11 @@ def start_job(
     selection when it differs (a doc comment's target is not what it documents).
     A job of a compare (``compare_id``, ``bot`` checked by the caller) neither
     refuses nor replaces its siblings, and awaits the compare's ``gate``.
+    ``template``, ``title`` and ``command`` (a user-defined action's) replace the
+    action's own template, progress title and name in messages; ``settings``
+    replaces the workspace's settings in force (what the user is asked about).
     """
-    command = f"poe.{action}"
+    command = command or f"poe.{action}"
     bot = bot or pick_bot(server, command, action, arg)
     given = client_context(server, command, arg)
 
@@ -219,6 +228,7 @@ def start_job(
             instruction=instruction,
             diagnostics=diagnostics,
             template_action=template_action,
+            template=template,
             suffix=suffix,
         )
 
@@ -235,7 +245,8 @@ def start_job(
             complete=complete,
         )
 
-    plan = jobs.consent.costs.plan(server.user_settings, server.settings, bot)
+    effective = server.settings if settings is None else settings
+    plan = jobs.consent.costs.plan(server.user_settings, effective, bot)
     payload = prepare(plan.if_allowed)
     question = None
     if plan.ask:
@@ -257,7 +268,7 @@ def start_job(
         prompt=payload.prompt,
         parameters=payload.parameters,
         edits=edits,
-        title=job_title(action, bot),
+        title=job_title(action, bot) if title is None else f"Poe · {title} · {bot}",
         work_done_token=params.work_done_token,
         render=render,
         stream_edits=stream_edits,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from lsprotocol import types
@@ -15,6 +16,15 @@ from .jobs import JobManager
 from .server import PoeServer
 
 log = logging.getLogger(__name__)
+
+_after_initialized: weakref.WeakKeyDictionary[PoeServer, list[Callable[[PoeServer], object]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def when_initialized(server: PoeServer, callback: Callable[[PoeServer], object]) -> None:
+    """Call ``callback`` on ``initialized`` (a feature's background start-up)."""
+    _after_initialized.setdefault(server, []).append(callback)
 
 
 def _declares_stream(params: types.InitializeParams) -> bool:
@@ -85,6 +95,8 @@ def setup(server: PoeServer, jobs: JobManager) -> None:
         ls.run_task(refresh(ls), "read workspace configuration")
         for start in ls.on_initialized:
             start()
+        for callback in _after_initialized.get(ls, ()):
+            callback(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def did_change_configuration(ls: PoeServer, params: types.DidChangeConfigurationParams) -> None:

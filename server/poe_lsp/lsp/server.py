@@ -249,7 +249,9 @@ class PoeServer(LanguageServer):
         if not self.renders_jobs:
             self.show(types.MessageType.Error, f"poe-lsp: {message}")
 
-    async def request_within(self, method: str, params: Any, seconds: float) -> Any:
+    async def request_within(
+        self, method: str, params: Any, seconds: float, *, msg_id: str | None = None
+    ) -> Any:
         """Send a request to the client; give up after ``seconds``.
 
         Raises :class:`TimeoutError` then, after withdrawing the request
@@ -257,7 +259,7 @@ class PoeServer(LanguageServer):
         future until an answer that may never come (ALE never answers
         ``workspace/applyEdit``).
         """
-        msg_id = f"poe-{uuid.uuid4().hex}"
+        msg_id = msg_id or f"poe-{uuid.uuid4().hex}"
         protocol = self.protocol
         future = protocol.send_request(method, params, msg_id=msg_id)
         try:

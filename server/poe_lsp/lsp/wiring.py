@@ -9,6 +9,8 @@ through the server and no import cycle can form.
 
 from __future__ import annotations
 
+from functools import partial
+
 from . import (
     code_actions,
     commands,
@@ -22,6 +24,7 @@ from . import (
     review,
     status,
     usage,
+    user_actions,
     workspace,
 )
 from .jobs import JobManager
@@ -40,10 +43,11 @@ def create_server() -> PoeServer:
     compare.setup(server, jobs)
     proposals = review.setup(server)
     follow_ups = conversations.setup(server, jobs)
+    own_actions = user_actions.setup(server, jobs)
     code_actions.setup(
         server,
         extra=[proposals.code_actions, follow_ups.code_actions],
-        after=[compare.code_actions],
+        after=[compare.code_actions, partial(user_actions.code_actions, own_actions)],
     )
     hover.setup(server)
     status.setup(server, jobs)

@@ -41,6 +41,7 @@ from poe_lsp.core.symbols import ContextBlock, definition_block, pick_definition
 from poe_lsp.core.textdoc import Document, Span
 from poe_lsp.core.workspace_index import EXTENSIONS, MAX_FILE_BYTES, WorkspaceIndex
 
+from . import watched
 from .arguments import invalid, parse_range, shown
 from .jobs import JobManager, LateContext
 from .server import PoeServer
@@ -155,28 +156,12 @@ class WorkspaceContext:
 
     async def watch_files(self) -> None:
         """Ask the client to report changes to the files the index reads."""
-        ws = self.server.client_capabilities.workspace
-        watched = ws.did_change_watched_files if ws else None
-        if self.index is None or not (watched and watched.dynamic_registration):
+        if self.index is None:
             return
         extensions = ",".join(sorted(e.lstrip(".") for e in EXTENSIONS))
-        options = types.DidChangeWatchedFilesRegistrationOptions(
-            watchers=[
-                types.FileSystemWatcher(glob_pattern=f"**/*.{{{extensions}}}"),
-                types.FileSystemWatcher(glob_pattern="**/.gitignore"),
-            ]
+        await watched.register_watchers(
+            self.server, "workspace-index", [f"**/*.{{{extensions}}}", "**/.gitignore"]
         )
-        registration = types.Registration(
-            id="poe-workspace-index",
-            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-            register_options=options,
-        )
-        try:
-            await self.server.client_register_capability_async(
-                types.RegistrationParams(registrations=[registration])
-            )
-        except Exception:
-            log.warning("the client refused to watch files for the index", exc_info=True)
 
 
 def client_context(server: PoeServer, command: str, arg: Mapping[str, Any]) -> list[ContextBlock]:
@@ -280,9 +265,10 @@ def setup(server: PoeServer, jobs: JobManager) -> WorkspaceContext:
     def did_save(ls: PoeServer, params: types.DidSaveTextDocumentParams) -> None:
         context.file_changed(params.text_document.uri)
 
-    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
-    def did_change_watched_files(ls: PoeServer, params: types.DidChangeWatchedFilesParams) -> None:
-        for change in params.changes:
+    def files_changed(ls: PoeServer, changes: Sequence[types.FileEvent]) -> None:
+        for change in changes:
             context.file_changed(change.uri)
+
+    watched.subscribe(server, files_changed)
 
     return context

@@ -113,6 +113,12 @@ M.subcommands = {
 function M.run(opts)
   local name, rest = opts.args:match('^%s*(%S+)%s*(.-)%s*$')
   local sub = name and M.subcommands[name]
+  local user = not sub and name and require('poe.user_actions')
+  local action = user and user.find(vim.api.nvim_get_current_buf(), name)
+  if action then
+    user.run(action, opts, rest)
+    return
+  end
   if not sub then
     local names = vim.tbl_keys(M.subcommands)
     table.sort(names)
@@ -136,6 +142,8 @@ function M.complete(arglead, cmdline)
   local completing_sub = #words == 1 or (#words == 2 and arglead ~= '')
   if completing_sub then
     local names = vim.tbl_keys(M.subcommands)
+    -- The user-defined actions (`poe.listActions`) are subcommands too.
+    vim.list_extend(names, require('poe.user_actions').names(vim.api.nvim_get_current_buf()))
     table.sort(names)
     return vim.tbl_filter(function(name)
       return vim.startswith(name, arglead)

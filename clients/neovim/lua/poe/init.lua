@@ -39,7 +39,7 @@ end
 ---@param bufnr integer
 ---@param command string
 ---@param argument table
----@param verb 'Explain'|'Ask'
+---@param verb string 'Explain', 'Ask' or a user action's title
 local function into_float(bufnr, command, argument, verb)
   local float = require('poe.float')
   local explanation = float.new(bufnr, argument.range, verb)
@@ -50,6 +50,8 @@ local function into_float(bufnr, command, argument, verb)
     end,
   })
 end
+
+M.into_float = into_float
 
 --- Ask with `vim.ui.input()` unless `given` is already non-empty.
 ---@param given? string

@@ -175,6 +175,30 @@ const RESTART_MARKERS = {
 const TYPED_BOT = "EchoBot";
 
 /** Choose Bot's quick pick, as a user meets it: type a bot that is not listed, press Enter. */
+// The "useractions" scenario's files (README "Your own actions").
+const TYPED_ACTION_ANSWER = "def top_products(orders, n):\n    return []";
+const USER_ACTION_FILES = {
+  "workspace/.poe/actions/shout.md":
+    "---\ntitle: Shout\nbot: EchoBot\noutput: explain\n---\nShout the {language} code:\n{selection}\n",
+  // The user's own (XDG_CONFIG_HOME): its parameters need no consent.
+  "config/poe-lsp/actions/typed.md":
+    "---\ntitle: Add types\nbot: FencedCodeBot\noutput: edit\nparameters:\n" +
+    `  answer: ${JSON.stringify(TYPED_ACTION_ANSWER)}\n  delay: 0\n---\nAdd type hints to:\n{selection}\n`,
+};
+
+/** Poe: Run Action…'s quick pick: type part of a title, Enter. */
+async function pickAction(page) {
+  const input = ".quick-input-widget input";
+  await page.waitForSelector(input, { visible: true, timeout: 30000 });
+  await page.type(input, "Add types");
+  await waitFor("the action offered", () =>
+    page.evaluate(() =>
+      [...document.querySelectorAll(".quick-input-list .monaco-list-row")]
+        .some((row) => row.innerText.includes("Add types with FencedCodeBot"))),
+  10000);
+  await page.keyboard.press("Enter");
+}
+
 async function typeBotName(page) {
   const input = ".quick-input-widget input";
   await page.waitForSelector(input, { visible: true, timeout: 30000 });
@@ -261,6 +285,16 @@ const SCENARIOS = {
     phase: "restarted",
     screenshot: "vscode-restart.png",
   },
+  useractions: {
+    // Two action files: the workspace's explains (EchoBot, allowed by the
+    // user, so no consent question), the user's own edits (chosen in Poe: Run Action…).
+    path: (bin) => [bin, ...process.env.PATH.split(":")].join(":"),
+    settings: { "poe.allowedBots": ["OutOfPointsBot", "EchoBot"] },
+    files: USER_ACTION_FILES,
+    interact: [{ phase: "pick-action", run: pickAction }],
+    phase: "actions-done",
+    screenshot: "vscode-user-actions.png",
+  },
   "no-server": {
     // No poe-lsp anywhere on PATH and no poe.server.command.
     path: () =>
@@ -301,6 +335,11 @@ async function runScenario(name, spec, ctx) {
   );
   Object.values(dirs).forEach((d) => fs.mkdirSync(d, { recursive: true }));
   fs.writeFileSync(path.join(dirs.workspace, "inventory.py"), SAMPLE);
+  for (const [relative, text] of Object.entries(spec.files || {})) {
+    // Relative to the scenario's root: workspace/… or config/… (XDG_CONFIG_HOME).
+    fs.mkdirSync(path.dirname(path.join(root, relative)), { recursive: true });
+    fs.writeFileSync(path.join(root, relative), text);
+  }
   // A repository's own settings may not choose the endpoint or the server
   // (machine scope): if these were honoured, every job would fail.
   fs.mkdirSync(path.join(dirs.workspace, ".vscode"));
@@ -388,6 +427,8 @@ async function runScenario(name, spec, ctx) {
         outcome.webviewText = await waitFor("the explanation in the webview", () => webviewText(page, "best-selling"), 10000).catch(() => "");
       } else if (name === "review" || name === "compare" || name === "followup") {
         // Everything was seen in the earlier phases.
+      } else if (name === "useractions") {
+        outcome.webviewText = await waitFor("the action's answer in the webview", () => webviewText(page, "Shout the python code"), 10000).catch(() => "");
       } else if (name === "restart") {
         outcome.webviewText = await waitFor("the last explanation in the webview", () => webviewText(page, RESTART_MARKERS[TYPED_BOT]), 10000).catch(() => "");
         outcome.notificationText = await notificationText(page);
@@ -468,6 +509,8 @@ function judge(o) {
     judgeReview(o, c, (label, condition) => expect(o, label, condition), SAMPLE);
   } else if (o.name === "compare") {
     judgeCompare(o, c, (label, condition) => expect(o, label, condition), SAMPLE);
+  } else if (o.name === "useractions") {
+    judgeUserActions(o, c);
   } else if (o.name === "restart") {
     judgeRestart(o, c);
   } else if (o.name === "followup") {
@@ -482,6 +525,20 @@ function judge(o) {
   }
   o.ok = o.failures.length === 0;
   return o;
+}
+
+function judgeUserActions(o, c) {
+  expect(o, "the lightbulb offers the workspace's actions after the built-in ones",
+    (c.codeActionTitles || []).includes("Shout with EchoBot") &&
+    (c.codeActionTitles || []).indexOf("Explain with ExplainBot") < (c.codeActionTitles || []).indexOf("Shout with EchoBot"));
+  expect(o, "the explain action finished", c.panelStatus === "done");
+  expect(o, "the bot got the file's rendered template", c.panelText === `Shout the python code:\n${c.selection}`);
+  expect(o, "the panel names the action", (c.panelTitle || "").includes("EchoBot"));
+  expect(o, "the webview shows the answer", (o.webviewText || "").includes("Shout the python code"));
+  expect(o, `the picked edit action finished (${c.editError || c.editStatus})`, c.editStatus === "done");
+  expect(o, "the edit action rewrote the selection", (c.documentAfterEdit || "").includes(TYPED_ACTION_ANSWER) &&
+    !(c.documentAfterEdit || "").includes("return ranked"));
+  expect(o, "the rest of the file is unchanged", (c.documentAfterEdit || "").includes("def total(prices):"));
 }
 
 function judgeRestart(o, c) {

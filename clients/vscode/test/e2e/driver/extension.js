@@ -11,6 +11,7 @@ const { RESULT, checks, steps, note, write, until, handOver, select, lineOf, wat
 const { reviewScenario } = require("./review");
 const { compareScenario } = require("./compare");
 const { followUpScenario } = require("./followup");
+const { userActionsScenario } = require("./userActions");
 
 async function mainScenario(api) {
   const folder = vscode.workspace.workspaceFolders[0].uri.fsPath;
@@ -224,6 +225,7 @@ async function run() {
   else if (SCENARIO === "review") await reviewScenario(api);
   else if (SCENARIO === "compare") await compareScenario(api);
   else if (SCENARIO === "followup") await followUpScenario(api);
+  else if (SCENARIO === "useractions") await userActionsScenario(api);
   else throw new Error(`unknown scenario ${SCENARIO}`);
   write("result", { ok: true, checks, steps });
 }
