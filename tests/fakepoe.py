@@ -43,6 +43,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from fakepoe_catalogue import FakeCatalogue
 from poe_lsp.cli.loopback import LoopbackServer, make_bot_app
 
 logger = logging.getLogger(__name__)
@@ -664,6 +665,8 @@ class FakePoe:
         self._held: dict[str, int] = {}
         self._changed = asyncio.Event()
         self._loopback: LoopbackServer | None = None
+        self.catalogue = FakeCatalogue(self._notify)
+        """``GET /v1/models`` (tests/fakepoe_catalogue.py)."""
         self.app = _RecordPaths(self._make_app(), self.paths)
 
     # -- what tests read ---------------------------------------------------------
@@ -821,6 +824,7 @@ class FakePoe:
         app.add_route("/DropMidStream", self._drop_endpoint, ["POST"])
         app.add_route("/file_upload_3RD_PARTY_POST", self._upload_endpoint, ["POST"])
         app.add_route("/v1/chat/completions", self._openai_endpoint, ["POST"])
+        self.catalogue.mount(app)
         return app
 
     async def _upload_endpoint(self, request: Request) -> Response:

@@ -9,7 +9,18 @@ through the server and no import cycle can form.
 
 from __future__ import annotations
 
-from . import code_actions, commands, config, document, documents, fix, hover, review, status
+from . import (
+    catalogue,
+    code_actions,
+    commands,
+    config,
+    document,
+    documents,
+    fix,
+    hover,
+    review,
+    status,
+)
 from .jobs import JobManager
 from .server import PoeServer
 
@@ -27,4 +38,5 @@ def create_server() -> PoeServer:
     code_actions.setup(server, extra=[proposals.code_actions])
     hover.setup(server)
     status.setup(server, jobs)
+    catalogue.setup(server)
     return server
