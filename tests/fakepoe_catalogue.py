@@ -12,6 +12,7 @@ prove the key was never sent.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from dataclasses import dataclass
 from typing import Any
@@ -107,6 +108,16 @@ class FakeCatalogue:
         self.status: int | None = None
         """Set to an HTTP status (e.g. 503) to make every catalogue request fail with it."""
         self.requests: list[CatalogueRequest] = []
+        self._arrived = asyncio.Event()
+        self.hold: asyncio.Event | None = None
+        """Set to an event to hold every catalogue answer until the test sets it."""
+
+    async def wait_requests(self, count: int, timeout: float = 10.0) -> None:
+        """Wait until ``count`` catalogue requests have arrived."""
+        async with asyncio.timeout(timeout):
+            while len(self.requests) < count:
+                self._arrived.clear()
+                await self._arrived.wait()
 
     def mount(self, app: Any) -> None:
         """Add the route to the fake's Starlette app."""
@@ -115,6 +126,9 @@ class FakeCatalogue:
     async def _endpoint(self, request: Request) -> Response:
         self.requests.append(CatalogueRequest({k.lower(): v for k, v in request.headers.items()}))
         self._notify()
+        self._arrived.set()
+        if self.hold is not None:
+            await self.hold.wait()
         if self.status is not None:
             return JSONResponse({"error": {"message": "catalogue unavailable"}}, self.status)
         return JSONResponse({"object": "list", "data": self.entries})

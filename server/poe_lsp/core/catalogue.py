@@ -29,6 +29,8 @@ from .settings import bot_list as configured_bots
 
 MAX_AGE_SECONDS = 24 * 3600
 """A catalogue younger than a day is used as it is; an older one is refreshed."""
+FUTURE_TOLERANCE_SECONDS = 300
+"""How far in the future a fetch time may be (clocks differ) and still count as fresh."""
 MAX_DESCRIPTION = 300
 """Characters of a bot's description kept (a quick pick shows one line)."""
 MAX_ENTRIES = 2000
@@ -146,8 +148,11 @@ class Catalogue:
         return max(0.0, (time.time() if now is None else now) - self.fetched_at)
 
     def fresh(self, now: float | None = None) -> bool:
-        """Whether the catalogue is younger than :data:`MAX_AGE_SECONDS`."""
-        return self.age(now) < MAX_AGE_SECONDS
+        """Whether the catalogue is younger than :data:`MAX_AGE_SECONDS`.  A fetch
+        time far in the future (a clock set wrong, an edited file) is stale, so
+        that it cannot keep an old catalogue forever."""
+        elapsed = (time.time() if now is None else now) - self.fetched_at
+        return -FUTURE_TOLERANCE_SECONDS < elapsed < MAX_AGE_SECONDS
 
     def to_json(self) -> dict[str, Any]:
         """The cache file's record of this catalogue (pricing kept for cost estimates)."""
