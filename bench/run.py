@@ -21,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import responsiveness, scenarios
+from . import catalogue, responsiveness, scenarios
 from .common import ROOT, load_average
 
 RESULTS = ROOT / "bench" / "results"
@@ -150,6 +150,8 @@ ROWS: list[tuple[str, str, str, str, str]] = [
     ("context_cached_ms", "  tree reused (ms)", "", "", "median"),
     ("explain_command_ms", "poe.explain on 20k lines → reply (ms)", "", "", "median"),
     ("document_command_ms", "poe.document on 20k lines → reply (ms)", "", "", "median"),
+    ("list_bots_cache_ms", "listBots from cache, 400 bots, new server (ms)", "", "", "p95"),
+    ("list_bots_memory_ms", "  later calls (ms)", "", "", "p95"),
 ]
 
 TARGETS: dict[str, Any] = {
@@ -252,6 +254,9 @@ async def run(quick: bool, only: set[str] | None) -> dict[str, Any]:
     if wanted("docs"):
         step("doc placement and context on 20,000 lines")
         figures.update(responsiveness.doc_placement(2000 if quick else 20000, 3 if quick else 30))
+    if wanted("catalogue"):
+        step("listBots from the catalogue cache")
+        figures.update(await catalogue.list_bots_from_cache(2 if quick else 20, 3 if quick else 10))
     figures["_notes"] = notes
     return figures
 
@@ -261,7 +266,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="few samples: check that it works")
     parser.add_argument(
         "--only",
-        help="comma-separated subset: startup,ttft,cancel,streaming,memory,load,docs",
+        help="comma-separated subset: startup,ttft,cancel,streaming,memory,load,docs,catalogue",
     )
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json", help="JSON output")
     args = parser.parse_args(argv)

@@ -37,6 +37,8 @@ FIGURES = [
     "context_parse_ms",
     "explain_command_ms",
     "document_command_ms",
+    "list_bots_cache_ms",
+    "list_bots_memory_ms",
 ]
 
 
