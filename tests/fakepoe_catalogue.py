@@ -77,6 +77,13 @@ MODELS: list[dict[str, Any]] = [
         ["text"],
     ),
     _model(
+        "EchoBot",
+        "Repeats your prompt back, word for word.",
+        "poe-lsp tests",
+        ["text"],
+        ["text"],
+    ),
+    _model(
         "Imagen-4",
         "Google's text-to-image model: answers with an image only.",
         "Google",

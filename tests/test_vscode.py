@@ -210,3 +210,23 @@ def test_vscode_restarts_keep_the_users_server_and_endpoint(e2e: dict[str, Any])
     assert checks["serverStarts"] >= 3, "the configured server command started each time"
     assert checks["shownErrors"] == []
     assert "not found on PATH" not in (scenario.get("notificationText") or "")
+
+
+@pytest.mark.timeout(600)
+def test_vscode_choose_bot_lists_the_catalogue_and_the_chosen_bot_answers(
+    e2e: dict[str, Any],
+) -> None:
+    """Poe: Choose Bot over Poe's catalogue (the fake's /v1/models through the user's
+    endpoint): configured bots first, owners and descriptions shown, no image-only bot;
+    typing words of a description finds EchoBot; Enter writes the user's poe.bot and
+    the next explanation runs on it."""
+    scenario = _assert_scenario(e2e, "catalogue")
+    checks = scenario["checks"]
+    assert checks["chosenBot"] == "EchoBot"
+    assert checks["userBot"] == "EchoBot"
+    assert (checks["explain"]["status"], checks["explain"]["bot"]) == ("done", "EchoBot")
+    listed = "\n".join(scenario["pickRows"])
+    assert "Claude-Sonnet-4.5" in listed and "Imagen-4" not in listed
+    assert len(scenario["filteredRows"]) == 1
+    assert "GET /v1/models" in scenario["recorded"]
+    assert (ARTIFACTS / "vscode-choose-bot.png").exists()

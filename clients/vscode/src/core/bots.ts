@@ -64,10 +64,9 @@ function listedItem(b: ListedBot, current: string | undefined): BotPickItem {
 /**
  * The items for the text typed so far: the bots the settings name, then the
  * rest of Poe's catalogue (each group under a separator when there are both),
- * only bots whose answers include text; then, when the text is not one of
- * them, the text itself, as a bot to choose if it is a valid name, or as a
- * line saying why not. It comes last so that Enter still picks the first
- * listed bot that matches, and alone when none does. With `offerForAction`
+ * only bots whose answers include text; then, when no listed bot's name,
+ * owner or description holds the typed text, the text itself, as a bot to
+ * choose if it is a valid name, or as a line saying why not. With `offerForAction`
  * and nothing typed, the first item asks for an action first.
  */
 export function botPickItems(
@@ -97,7 +96,16 @@ export function botPickItems(
     items.push({ label: "Poe's catalogue", separator: true });
   }
   items.push(...catalogue.map((b) => listedItem(b, current)));
-  if (name === "" || usable.some((b) => b.name === name)) {
+  // Text that a listed bot's name, owner or description holds is a search, not
+  // a name: VS Code would sort the typed item first and Enter would take it.
+  const needle = name.toLowerCase();
+  const found = items.some(
+    (i) =>
+      !i.separator &&
+      !i.forAction &&
+      [i.label, i.description, i.detail].some((f) => f?.toLowerCase().includes(needle)),
+  );
+  if (name === "" || found) {
     return items;
   }
   const imageOnly = listed.find((b) => b.name === name);

@@ -22,6 +22,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 import { sleep, waitFor } from "./wait.mjs";
+import { catalogueSpec, judgeCatalogue } from "./catalogue.mjs";
 import { acceptAllInPage, judgeReview, REVIEWED, reviewInPage, undoStreamedRefactor } from "./review.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -146,6 +147,8 @@ function userSettings(baseUrl, extra) {
     "chat.commandCenter.enabled": false,
     "window.menuBarVisibility": "compact",
     "poe.baseUrl": baseUrl,
+    // The catalogue (Choose Bot) too comes from the fake, never from Poe.
+    "poe.openaiBaseUrl": `${baseUrl}v1`,
     "poe.bot": "ExplainBot",
     "poe.actions.refactor.bot": "FencedCodeBot",
     "poe.actions.ask.bot": "SlowBot",
@@ -240,6 +243,7 @@ const SCENARIOS = {
     phase: "restarted",
     screenshot: "vscode-restart.png",
   },
+  catalogue: catalogueSpec(serverWrapper),
   "no-server": {
     // No poe-lsp anywhere on PATH and no poe.server.command.
     path: () =>
@@ -323,6 +327,7 @@ async function runScenario(name, spec, ctx) {
   };
   delete env.POE_API_KEY;
   delete env.POE_LSP_BASE_URL;
+  delete env.POE_LSP_OPENAI_BASE_URL;
   const serverLog = fs.openSync(path.join(ARTIFACTS, `code-server-${name}.log`), "w");
   const cs = spawn(
     CODE_SERVER,
@@ -365,8 +370,8 @@ async function runScenario(name, spec, ctx) {
       await sleep(700); // let the workbench paint the last update
       if (name === "main") {
         outcome.webviewText = await waitFor("the explanation in the webview", () => webviewText(page, "best-selling"), 10000).catch(() => "");
-      } else if (name === "review") {
-        // Everything was seen in the "proposed" phase.
+      } else if (name === "review" || name === "catalogue") {
+        // Everything was seen in an earlier phase.
       } else if (name === "restart") {
         outcome.webviewText = await waitFor("the last explanation in the webview", () => webviewText(page, RESTART_MARKERS[TYPED_BOT]), 10000).catch(() => "");
         outcome.notificationText = await notificationText(page);
@@ -447,6 +452,8 @@ function judge(o) {
     judgeReview(o, c, (label, condition) => expect(o, label, condition), SAMPLE);
   } else if (o.name === "restart") {
     judgeRestart(o, c);
+  } else if (o.name === "catalogue") {
+    judgeCatalogue(o, c, (label, condition) => expect(o, label, condition));
   } else {
     expect(o, "the start error says poe-lsp was not found on PATH", (c.lastStartError || "").includes("not found on PATH"));
     expect(o, "the error says how to install it", (c.lastStartError || "").includes("pip install"));

@@ -82,3 +82,13 @@ test("only configured bots (an older server's answer): no separators", () => {
     ["GPT-5"],
   );
 });
+
+test("words of a description or an owner are a search: no typed-name item is added", () => {
+  for (const query of ["agents and code", "Anthropic", "flagship"]) {
+    const items = botPickItems(CATALOGUE, undefined, query);
+    assert.ok(!items.some((i) => i.alwaysShow), query);
+  }
+  // Text nothing listed holds is still offered as a name, or explained.
+  assert.equal(botPickItems(CATALOGUE, undefined, "Gemini-3").at(-1)?.bot, "Gemini-3");
+  assert.match(botPickItems(CATALOGUE, undefined, "no such words").at(-1)?.label ?? "", /not a bot name/);
+});

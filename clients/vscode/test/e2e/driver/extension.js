@@ -9,6 +9,7 @@ const vscode = require("vscode");
 const SCENARIO = process.env.POE_E2E_SCENARIO;
 const { RESULT, checks, steps, note, write, until, handOver, select, lineOf, watchDocument, focusEditor } = require("./util");
 const { reviewScenario } = require("./review");
+const { catalogueScenario } = require("./catalogue");
 
 async function mainScenario(api) {
   const folder = vscode.workspace.workspaceFolders[0].uri.fsPath;
@@ -220,6 +221,7 @@ async function run() {
   else if (SCENARIO === "no-server") await noServerScenario(api);
   else if (SCENARIO === "restart") await restartScenario(api);
   else if (SCENARIO === "review") await reviewScenario(api);
+  else if (SCENARIO === "catalogue") await catalogueScenario(api);
   else throw new Error(`unknown scenario ${SCENARIO}`);
   write("result", { ok: true, checks, steps });
 }
