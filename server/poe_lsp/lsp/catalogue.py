@@ -70,9 +70,10 @@ class CatalogueService:
             return None
         log.info("bot catalogue fetched: %d bots", len(catalogue.bots))
         self._failure, self._told = None, False
-        self.server.catalogue = catalogue
-        # Off the event loop: the file is a few hundred KB.
+        # Off the event loop: the file is a few hundred KB.  Written before the
+        # catalogue is used, so a server started next finds what this one lists.
         await asyncio.to_thread(save_cached, cache_path(), catalogue)
+        self.server.catalogue = catalogue
         return catalogue
 
     async def answer(self, refresh: bool) -> list[dict[str, Any]]:
