@@ -77,8 +77,8 @@ MODELS: list[dict[str, Any]] = [
         ["text"],
     ),
     _model(
-        "EchoBot",
-        "Repeats your prompt back, word for word.",
+        "TwoChangesBot",
+        "Proposes two small changes to any code it is given.",
         "poe-lsp tests",
         ["text"],
         ["text"],

@@ -23,7 +23,14 @@ from fakepoe import FakePoe
 
 DEAD_ENDPOINT = "http://127.0.0.1:9/v1"
 """Nothing listens there (port 9, discard): the catalogue is offline."""
-FAKE_NAMES = ["GPT-5", "Claude-Sonnet-4.5", "ExplainBot", "FencedCodeBot", "EchoBot", "Imagen-4"]
+FAKE_NAMES = [
+    "GPT-5",
+    "Claude-Sonnet-4.5",
+    "ExplainBot",
+    "FencedCodeBot",
+    "TwoChangesBot",
+    "Imagen-4",
+]
 
 
 @pytest.fixture
@@ -70,7 +77,7 @@ async def test_online_the_configured_bots_come_first_then_the_catalogue(
         "FencedCodeBot",
         "Claude-Sonnet-4.5",
         "ExplainBot",
-        "EchoBot",
+        "TwoChangesBot",
         "Imagen-4",
     ]
     gpt5, coder, claude = listed[0], listed[1], listed[2]

@@ -55,7 +55,7 @@ def test_a_bot_chosen_from_the_catalogue_answers_the_next_job(
         "GPT-5",
         "Claude-Sonnet-4.5",
         "ExplainBot",
-        "EchoBot",
+        "TwoChangesBot",
         "default",
     ]
     offered = lua(nvim, "return T.offered")

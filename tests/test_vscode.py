@@ -204,7 +204,7 @@ def test_vscode_restarts_keep_the_users_server_and_endpoint(e2e: dict[str, Any])
     assert [e["bot"] for e in explains] == ["ExplainBot", "ExplainBot", "EchoBot"]
     assert explains[1]["text"] == "Answered by the configured endpoint (ExplainBot)."
     assert "def total(prices):" in explains[2]["text"], "EchoBot echoed the prompt"
-    assert checks["chosenBot"] == "EchoBot"
+    assert checks["chosenBot"] == "TwoChangesBot"
     posts = [r for r in scenario["recorded"] if r.startswith("POST ")]
     assert posts == ["POST /ExplainBot", "POST /ExplainBot", "POST /EchoBot"]
     assert checks["serverStarts"] >= 3, "the configured server command started each time"
@@ -218,13 +218,13 @@ def test_vscode_choose_bot_lists_the_catalogue_and_the_chosen_bot_answers(
 ) -> None:
     """Poe: Choose Bot over Poe's catalogue (the fake's /v1/models through the user's
     endpoint): configured bots first, owners and descriptions shown, no image-only bot;
-    typing words of a description finds EchoBot; Enter writes the user's poe.bot and
+    typing words of a description finds TwoChangesBot; Enter writes the user's poe.bot and
     the next explanation runs on it."""
     scenario = _assert_scenario(e2e, "catalogue")
     checks = scenario["checks"]
-    assert checks["chosenBot"] == "EchoBot"
-    assert checks["userBot"] == "EchoBot"
-    assert (checks["explain"]["status"], checks["explain"]["bot"]) == ("done", "EchoBot")
+    assert checks["chosenBot"] == "TwoChangesBot"
+    assert checks["userBot"] == "TwoChangesBot"
+    assert (checks["explain"]["status"], checks["explain"]["bot"]) == ("done", "TwoChangesBot")
     listed = "\n".join(scenario["pickRows"])
     assert "Claude-Sonnet-4.5" in listed and "Imagen-4" not in listed
     assert len(scenario["filteredRows"]) == 1

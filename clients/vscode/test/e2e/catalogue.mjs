@@ -6,9 +6,9 @@ import path from "node:path";
 
 import { waitFor } from "./wait.mjs";
 
-/** Words of EchoBot's catalogue description: typing them finds it (matchOnDetail). */
-export const CATALOGUE_QUERY = "word for word";
-export const CATALOGUE_BOT = "EchoBot";
+/** Words of TwoChangesBot's catalogue description: typing them finds it (matchOnDetail). */
+export const CATALOGUE_QUERY = "two small changes";
+export const CATALOGUE_BOT = "TwoChangesBot";
 
 /** The scenario's spec for run.mjs; `serverWrapper(root)` counts the server's starts. */
 export function catalogueSpec(serverWrapper) {
