@@ -204,7 +204,7 @@ def test_vscode_restarts_keep_the_users_server_and_endpoint(e2e: dict[str, Any])
     assert [e["bot"] for e in explains] == ["ExplainBot", "ExplainBot", "EchoBot"]
     assert explains[1]["text"] == "Answered by the configured endpoint (ExplainBot)."
     assert "def total(prices):" in explains[2]["text"], "EchoBot echoed the prompt"
-    assert checks["chosenBot"] == "TwoChangesBot"
+    assert checks["chosenBot"] == "EchoBot"
     posts = [r for r in scenario["recorded"] if r.startswith("POST ")]
     assert posts == ["POST /ExplainBot", "POST /ExplainBot", "POST /EchoBot"]
     assert checks["serverStarts"] >= 3, "the configured server command started each time"

@@ -112,7 +112,7 @@ class CatalogueService:
 
 
 def setup(server: PoeServer) -> CatalogueService:
-    """Register ``poe.listBots``; the service is returned for benchmarks and tests."""
+    """Register ``poe.listBots``; returns the service that keeps the catalogue current."""
     service = CatalogueService(server)
 
     async def list_bots(ls: PoeServer, params: types.ExecuteCommandParams) -> list[dict[str, Any]]:
