@@ -21,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import compare, first_token, responsiveness, scenarios, workspace
+from . import catalogue, compare, first_token, responsiveness, scenarios, workspace
 from .common import ROOT, load_average
 
 RESULTS = ROOT / "bench" / "results"
@@ -178,6 +178,8 @@ ROWS: list[tuple[str, str, str, str, str]] = [
     ("index_peak_mb", "  peak memory of the build (MB)", "", "≤ 150", "median"),
     ("index_update_ms", "  update after one save (ms)", "", "p95 ≤ 50", "p95"),
     ("context_gather_ms", "  context gathering added per job (ms)", "", "p95 ≤ 25", "p95"),
+    ("list_bots_cache_ms", "listBots from cache, 400 bots, new server (ms)", "", "", "p95"),
+    ("list_bots_memory_ms", "  later calls (ms)", "", "", "p95"),
 ]
 
 TARGETS: dict[str, Any] = {
@@ -292,6 +294,9 @@ async def run(quick: bool, only: set[str] | None) -> dict[str, Any]:
     if wanted("workspace"):
         step("workspace index on real Python files")
         figures.update(workspace.workspace_index(quick))
+    if wanted("catalogue"):
+        step("listBots from the catalogue cache")
+        figures.update(await catalogue.list_bots_from_cache(2 if quick else 20, 3 if quick else 10))
     figures["_notes"] = notes
     return figures
 
@@ -302,7 +307,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--only",
         help="comma-separated subset: startup,ttft,cancel,streaming,memory,load,docs,"
-        "compare,workspace",
+        "compare,workspace,catalogue",
     )
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json", help="JSON output")
     args = parser.parse_args(argv)

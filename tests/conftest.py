@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -34,6 +35,11 @@ ECHOES = [
 :class:`editor.Echo`), with the capability set of an editor that does so."""
 
 MakeEditor = Callable[..., Awaitable[Editor]]
+
+# No test may reach Poe itself: ``poe.listBots`` fetches the catalogue from the
+# OpenAI-compatible endpoint, so a server that is not pointed at a fake finds
+# nothing listening there (port 9, discard) instead of going to api.poe.com.
+os.environ.setdefault("POE_LSP_OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
 
 
 @pytest.fixture
@@ -105,6 +111,7 @@ async def make_editor(
             "POE_API_KEY": TEST_KEY,
             "POE_LSP_BASE_URL": fake.base_url,
             "POE_LSP_USAGE_URL": fake.usage_url,
+            "POE_LSP_OPENAI_BASE_URL": fake.openai_base_url,
             **(env or {}),
         }
         config = server_config(server_env)

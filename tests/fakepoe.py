@@ -43,6 +43,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from fakepoe_catalogue import FakeCatalogue
 from poe_lsp.cli.loopback import LoopbackServer, make_bot_app
 
 from fakepoe_usage import FakeUsage, now_us
@@ -702,6 +703,8 @@ class FakePoe:
         self._loopback: LoopbackServer | None = None
         self.usage = FakeUsage(self._notify)
         """The usage API and the account's history (see fakepoe_usage)."""
+        self.catalogue = FakeCatalogue(self._notify)
+        """``GET /v1/models`` (tests/fakepoe_catalogue.py)."""
         self.app = _RecordPaths(self.usage.wrap(self._make_app()), self.paths)
 
     # -- what tests read ---------------------------------------------------------
@@ -866,6 +869,7 @@ class FakePoe:
         app.add_route("/file_upload_3RD_PARTY_POST", self._upload_endpoint, ["POST"])
         app.add_route("/v1/chat/completions", self._openai_endpoint, ["POST"])
         self.usage.mount(app)
+        self.catalogue.mount(app)
         return app
 
     async def _upload_endpoint(self, request: Request) -> Response:

@@ -47,6 +47,8 @@ FIGURES = [
     "index_peak_mb",
     "index_update_ms",
     "context_gather_ms",
+    "list_bots_cache_ms",
+    "list_bots_memory_ms",
 ]
 
 

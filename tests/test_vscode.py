@@ -267,3 +267,23 @@ def test_vscode_user_actions_are_in_the_lightbulb_and_run_action(e2e: dict[str, 
     assert checks["panelText"] == "Shout the python code:\n" + checks["selection"]
     assert checks["editStatus"] == "done"
     assert "def top_products(orders, n):\n    return []\n" in checks["documentAfterEdit"]
+
+
+@pytest.mark.timeout(600)
+def test_vscode_choose_bot_lists_the_catalogue_and_the_chosen_bot_answers(
+    e2e: dict[str, Any],
+) -> None:
+    """Poe: Choose Bot over Poe's catalogue (the fake's /v1/models through the user's
+    endpoint): configured bots first, owners and descriptions shown, no image-only bot;
+    typing words of a description finds TwoChangesBot; Enter writes the user's poe.bot and
+    the next explanation runs on it."""
+    scenario = _assert_scenario(e2e, "catalogue")
+    checks = scenario["checks"]
+    assert checks["chosenBot"] == "TwoChangesBot"
+    assert checks["userBot"] == "TwoChangesBot"
+    assert (checks["explain"]["status"], checks["explain"]["bot"]) == ("done", "TwoChangesBot")
+    listed = "\n".join(scenario["pickRows"])
+    assert "Claude-Sonnet-4.5" in listed and "Imagen-4" not in listed
+    assert len(scenario["filteredRows"]) == 1
+    assert "GET /v1/models" in scenario["recorded"]
+    assert (ARTIFACTS / "vscode-choose-bot.png").exists()

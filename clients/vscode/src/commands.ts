@@ -2,14 +2,8 @@
 import * as vscode from "vscode";
 import { ExecuteCommandRequest } from "vscode-languageclient/node";
 
-import {
-  acceptedBot,
-  BOT_NAME_RULE,
-  type BotPickItem,
-  botPickItems,
-  isBotName,
-  type ListedBot,
-} from "./core/bots";
+import { pickBot, settingFor } from "./botPicker";
+import { ACTIONS, type Action, BOT_NAME_RULE, isBotName, type ListedBot } from "./core/bots";
 import type { JobTracker } from "./core/jobs";
 import { withDefinitions } from "./context";
 import type { StreamPanel } from "./panel";
@@ -34,7 +28,7 @@ export class Commands {
       r("poe.generateDocumentation", () => this.document()),
       r("poe.fixWithPoe", () => this.fix()),
       r("poe.askPoe", (arg?: { prompt?: string; output?: "explain" | "edit" }) => this.ask(arg)),
-      r("poe.chooseBot", (arg?: { bot?: string }) => this.chooseBot(arg)),
+      r("poe.chooseBot", (arg?: { bot?: string; action?: string }) => this.chooseBot(arg)),
       r("poe.cancelJobs", (arg?: { jobId?: string }) => this.cancel(arg?.jobId)),
       r("poe.restartServer", () => this.server.restart()),
       r("poe.setApiKey", (arg?: { key?: string }) => this.setApiKey(arg)),
@@ -215,50 +209,29 @@ export class Commands {
     return answer?.jobId;
   }
 
-  async chooseBot(arg?: { bot?: string }): Promise<string | undefined> {
-    const bot = arg?.bot ?? (await this.pickBot());
-    if (!bot) {
+  async chooseBot(arg?: { bot?: string; action?: string }): Promise<string | undefined> {
+    const given = arg?.action;
+    if (given !== undefined && !(ACTIONS as readonly string[]).includes(given)) {
+      void this.reportError(`"${given}" is not an action: ${ACTIONS.join(", ")}.`);
       return undefined;
     }
-    if (!isBotName(bot)) {
-      void this.reportError(`"${bot}" is not a bot name. ${BOT_NAME_RULE}`);
+    const action = given as Action | undefined;
+    const listed = this.server.running
+      ? this.send<ListedBot[]>("poe.listBots", {}).then((answer) => answer ?? [])
+      : Promise.resolve([]);
+    const choice = arg?.bot !== undefined ? { bot: arg.bot, action } : await pickBot(listed, action);
+    if (!choice) {
+      return undefined;
+    }
+    if (!isBotName(choice.bot)) {
+      void this.reportError(`"${choice.bot}" is not a bot name. ${BOT_NAME_RULE}`);
       return undefined;
     }
     // User settings: a bot the user chose needs no further consent (contract §6).
     await vscode.workspace
       .getConfiguration("poe")
-      .update("bot", bot, vscode.ConfigurationTarget.Global);
-    return bot;
-  }
-
-  /** A quick pick of the listed bots in which a typed name is a choice too. */
-  private async pickBot(): Promise<string | undefined> {
-    const listed = this.server.running
-      ? ((await this.send<ListedBot[]>("poe.listBots", {})) ?? [])
-      : [];
-    const current = vscode.workspace.getConfiguration("poe").get<string>("bot");
-    const pick = vscode.window.createQuickPick<BotPickItem & vscode.QuickPickItem>();
-    pick.title = "Poe: Choose Bot";
-    pick.placeholder = `Pick or type a bot's name (the default is now ${current ?? "GPT-5"})`;
-    pick.items = botPickItems(listed, current, "");
-    return new Promise<string | undefined>((resolve) => {
-      pick.onDidChangeValue((typed) => {
-        pick.items = botPickItems(listed, current, typed);
-      });
-      pick.onDidAccept(() => {
-        const bot = acceptedBot(pick.activeItems[0], pick.value);
-        // An item that only says why the text is not a name keeps the pick open.
-        if (bot !== undefined) {
-          resolve(bot);
-          pick.hide();
-        }
-      });
-      pick.onDidHide(() => {
-        resolve(undefined);
-        pick.dispose();
-      });
-      pick.show();
-    });
+      .update(settingFor(choice.action), choice.bot, vscode.ConfigurationTarget.Global);
+    return choice.bot;
   }
 
   async cancel(jobId?: string): Promise<void> {

@@ -16,6 +16,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
 from poe_lsp.core.botnames import BOT_NAME_RULE, is_bot_name
+from poe_lsp.core.catalogue import text_refusal
 from poe_lsp.core.textdoc import Document, Pos, Span
 
 from .server import PoeServer
@@ -101,16 +102,21 @@ def parse_range(
 
 
 def pick_bot(server: PoeServer, command: str, action: str, arg: Mapping[str, Any]) -> str:
-    """The bot named by the command, or the one settings give the action."""
+    """The bot named by the command, or the one settings give the action; refused
+    when the catalogue says its answers hold no text (every action writes text)."""
     bot = arg.get("bot")
     if bot is None:
-        return server.settings.bot_for(action)
-    if not is_bot_name(bot):
+        bot = server.settings.bot_for(action)
+    elif not is_bot_name(bot):
         raise invalid(
             f"{command}: 'bot' must be a Poe bot name such as \"GPT-5\" ({BOT_NAME_RULE} "
             "characters)."
         )
     assert isinstance(bot, str)
+    known = server.catalogue.get(bot) if server.catalogue is not None else None
+    refusal = text_refusal(command, known) if known is not None else None
+    if refusal is not None:
+        raise invalid(refusal)
     return bot
 
 

@@ -30,7 +30,7 @@ from poe_lsp.core.context import Composed, compose_prompt
 from poe_lsp.core.errors import ErrorKind, PoeError
 from poe_lsp.core.planning import Renderer
 from poe_lsp.core.prompts import PromptTooLarge, edit_output_hint
-from poe_lsp.core.settings import PARAMETERS_IGNORED_NOTE, Settings, bot_list
+from poe_lsp.core.settings import PARAMETERS_IGNORED_NOTE, Settings
 from poe_lsp.core.symbols import ContextBlock, add_context
 from poe_lsp.core.textdoc import Document, Span
 from poe_lsp.poe.attachments import FileToAttach
@@ -405,19 +405,9 @@ def cancel(
     return {"cancelled": [job_id]}
 
 
-async def list_bots(server: PoeServer, params: types.ExecuteCommandParams) -> list[dict[str, Any]]:
-    """``poe.listBots {}``: the bots the settings name, with their actions."""
-    if params.arguments:
-        the_argument("poe.listBots", params)
-    # Right after start-up the workspace settings may still be on their way.
-    await server.ready()
-    return bot_list(server.settings, server.secrets)
-
-
 def setup(server: PoeServer, jobs: JobManager) -> None:
     """Register every ``poe.*`` command that is not a feature of its own."""
     server.register_command("poe.explain", partial(explain, jobs=jobs))
     server.register_command("poe.refactor", partial(refactor, jobs=jobs))
     server.register_command("poe.ask", partial(ask, jobs=jobs))
     server.register_command("poe.cancel", partial(cancel, jobs=jobs))
-    server.register_command("poe.listBots", list_bots)

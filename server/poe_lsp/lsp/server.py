@@ -20,6 +20,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from poe_lsp import __version__
+from poe_lsp.core.catalogue import Catalogue
 from poe_lsp.core.hovers import HoverStore
 from poe_lsp.core.review import ProposalStore
 from poe_lsp.core.settings import Secrets, Settings, SettingsReader
@@ -149,6 +150,8 @@ class PoeServer(LanguageServer):
         """Review proposals waiting for the user's accept or reject."""
         self.on_initialized: list[Callable[[], None]] = []
         """Called on ``initialized`` by features that start work then (the workspace index)."""
+        self._catalogue: Catalogue | None = None
+        self._catalogue_read = False
 
     # -- client facts ---------------------------------------------------------------
 
@@ -230,6 +233,23 @@ class PoeServer(LanguageServer):
         if self._poe_client is not None:
             client, self._poe_client = self._poe_client, None
             await client.aclose()
+
+    @property
+    def catalogue(self) -> Catalogue | None:
+        """Poe's bot catalogue as last known: read from the disk cache on first use
+        (after ``initialize``: the cache is kept per endpoint), then as
+        :mod:`poe_lsp.lsp.catalogue` fetches it.  None when nothing is known."""
+        if self._catalogue is None and not self._catalogue_read:
+            self._catalogue_read = True
+            from poe_lsp.core.catalogue import cache_path
+            from poe_lsp.poe.catalogue import load_cached
+
+            self._catalogue = load_cached(cache_path(), self.secrets.openai_base_url)
+        return self._catalogue
+
+    @catalogue.setter
+    def catalogue(self, value: Catalogue) -> None:
+        self._catalogue = value
 
     # -- messages ---------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import partial
 
 from . import (
+    catalogue,
     code_actions,
     commands,
     compare,
@@ -53,4 +54,5 @@ def create_server() -> PoeServer:
     status.setup(server, jobs)
     usage.setup(server, jobs)
     workspace.setup(server, jobs)
+    catalogue.setup(server)
     return server

@@ -1,5 +1,7 @@
--- `:Poe bot`: the bot list from the server (`poe.listBots`) and the choice,
--- kept in `b:poe_bot` (one buffer) or `g:poe_bot` (every buffer).
+-- `:Poe bot`: the bot list from the server (`poe.listBots`: the bots the
+-- settings name, then Poe's catalogue) and the choice, kept in `b:poe_bot`
+-- (one buffer) or `g:poe_bot` (every buffer). Only bots whose answers
+-- include text are offered.
 
 local jobs = require('poe.jobs')
 
@@ -26,7 +28,38 @@ function M.is_name(name)
     and name:match('^[A-Za-z0-9][A-Za-z0-9._%-]*$') ~= nil
 end
 
---- The bots the server lists, synchronously (for completion); {} without a client.
+--- The last `poe.listBots` answer of each client (id → entries): completion
+--- reads it instead of asking the server on every <Tab>.
+---@type table<integer, table[]>
+local listed = {}
+
+--- Whether the bot's answers include text (every action needs text; a bot
+--- the catalogue says answers only images is not offered). Unknown: yes.
+---@param item { outputModalities?: string[] }
+---@return boolean
+function M.writes_text(item)
+  local outputs = item.outputModalities
+  return type(outputs) ~= 'table' or #outputs == 0 or vim.tbl_contains(outputs, 'text')
+end
+
+---@param client_id integer
+---@param result any
+---@return table[]
+local function remember(client_id, result)
+  local items = {}
+  for _, item in ipairs(type(result) == 'table' and result or {}) do
+    if type(item) == 'table' and M.is_name(item.name) and M.writes_text(item) then
+      table.insert(items, item)
+    end
+  end
+  listed[client_id] = items
+  return items
+end
+
+--- The bots the server lists (configured first, then Poe's catalogue), for
+--- completion: from the plugin's copy once there is one; the first time,
+--- asked synchronously (briefly: the catalogue may still be loading, and
+--- then the answer arrives in the background for the next <Tab>).
 ---@param bufnr integer
 ---@return string[]
 function M.names(bufnr)
@@ -34,12 +67,23 @@ function M.names(bufnr)
   if not client then
     return {}
   end
-  local response = client:request_sync('workspace/executeCommand', LIST_BOTS, 1000, bufnr)
-  local names = {}
-  for _, item in ipairs(response and response.result or {}) do
-    table.insert(names, item.name)
+  local items = listed[client.id]
+  if not items then
+    local response = client:request_sync('workspace/executeCommand', LIST_BOTS, 1500, bufnr)
+    if response and response.result then
+      items = remember(client.id, response.result)
+    else
+      client:request('workspace/executeCommand', LIST_BOTS, function(err, result)
+        if not err then
+          remember(client.id, result)
+        end
+      end, bufnr)
+      items = {}
+    end
   end
-  return names
+  return vim.tbl_map(function(item)
+    return item.name
+  end, items)
 end
 
 --- Remember the choice; `default` forgets it.
@@ -65,13 +109,24 @@ local function set(bufnr, bot, buffer)
   )
 end
 
----@param item { name: string, actions?: string[] }
+---@param item { name: string, actions?: string[], configured?: boolean, ownedBy?: string, description?: string }
 ---@return string
-local function format_item(item)
+function M.format_item(item)
   if item.name == 'default' then
     return 'default (as the settings say)'
   end
-  return ('%s (%s)'):format(item.name, table.concat(item.actions or {}, ', '))
+  local parts = { item.name }
+  if item.configured ~= false then
+    local actions = item.actions or {}
+    table.insert(parts, #actions > 0 and ('(%s)'):format(table.concat(actions, ', ')) or '(allowed)')
+  end
+  if type(item.ownedBy) == 'string' and item.ownedBy ~= '' then
+    table.insert(parts, '· ' .. item.ownedBy)
+  end
+  if type(item.description) == 'string' and item.description ~= '' then
+    table.insert(parts, '— ' .. item.description)
+  end
+  return table.concat(parts, ' ')
 end
 
 --- Choose the bot for this buffer (`buffer`) or for every buffer; without a
@@ -93,11 +148,12 @@ function M.choose(name, buffer)
       notify(err.message, vim.log.levels.ERROR)
       return
     end
-    local items = vim.deepcopy(result or {})
+    local items = vim.deepcopy(remember(client.id, result))
     table.insert(items, { name = 'default', actions = {} })
     vim.ui.select(items, {
       prompt = buffer and 'Poe bot for this buffer' or 'Poe bot',
-      format_item = format_item,
+      format_item = M.format_item,
+      kind = 'poe_bot',
     }, function(choice)
       if choice then
         set(bufnr, choice.name, buffer)

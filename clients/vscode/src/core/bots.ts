@@ -12,7 +12,12 @@ export { BOT_NAME, BOT_NAME_RULE, isBotName } from "./botName";
 /** One entry of `poe.listBots` (contract §4), as far as the picker needs it. */
 export interface ListedBot {
   name: string;
+  description?: string;
+  ownedBy?: string;
+  outputModalities?: string[];
   actions?: string[];
+  /** Named by the settings; an entry without the field (an older server) counts as so. */
+  configured?: boolean;
 }
 
 /** A quick pick item; `bot` is the name it chooses (none: it only explains). */
@@ -22,30 +27,95 @@ export interface BotPickItem {
   detail?: string;
   alwaysShow?: boolean;
   bot?: string;
+  /** A separator line between groups (QuickPickItemKind.Separator in VS Code). */
+  separator?: boolean;
+  /** The item that asks for an action first, then a bot for that action alone. */
+  forAction?: boolean;
+}
+
+/** The actions a bot can be chosen for, as the settings name them (`poe.actions.<action>.bot`). */
+export const ACTIONS = ["explain", "refactor", "document", "fix", "ask"] as const;
+export type Action = (typeof ACTIONS)[number];
+
+/**
+ * Whether the bot's answers include text. Every action writes text, so a bot
+ * the catalogue says answers only images (or audio, video) is not offered;
+ * an entry that does not say is.
+ */
+export function writesText(bot: ListedBot): boolean {
+  const outputs = bot.outputModalities ?? [];
+  return outputs.length === 0 || outputs.includes("text");
+}
+
+function listedItem(b: ListedBot, current: string | undefined): BotPickItem {
+  const configured = b.configured !== false;
+  const actions = b.actions ?? [];
+  const usage = actions.length > 0 ? `used for ${actions.join(", ")}` : "allowed";
+  const description = [b.name === current ? "default" : undefined, b.ownedBy]
+    .filter((part) => part)
+    .join(" · ");
+  let detail: string | undefined = b.description;
+  if (configured) {
+    detail = b.description ? `${usage} — ${b.description}` : usage;
+  }
+  return { label: b.name, description: description || undefined, detail, bot: b.name };
 }
 
 /**
- * The items for the text typed so far: the listed bots, then, when the text
- * is not one of them, the text itself, as a bot to choose if it is a valid
- * name, or as a line saying why not. It comes last so that Enter still picks
- * the first listed bot that matches, and alone when none does.
+ * The items for the text typed so far: the bots the settings name, then the
+ * rest of Poe's catalogue (each group under a separator when there are both),
+ * only bots whose answers include text; then, when no listed bot's name,
+ * owner or description holds the typed text, the text itself, as a bot to
+ * choose if it is a valid name, or as a line saying why not. With `offerForAction`
+ * and nothing typed, the first item asks for an action first.
  */
 export function botPickItems(
   listed: ListedBot[],
   current: string | undefined,
   typed: string,
+  offerForAction = false,
 ): BotPickItem[] {
-  const items: BotPickItem[] = listed.map((b) => ({
-    label: b.name,
-    description: b.name === current ? "default" : undefined,
-    detail: (b.actions ?? []).length > 0 ? `used for ${(b.actions ?? []).join(", ")}` : "allowed",
-    bot: b.name,
-  }));
+  const usable = listed.filter(writesText);
+  const mine = usable.filter((b) => b.configured !== false);
+  const catalogue = usable.filter((b) => b.configured === false);
+  const items: BotPickItem[] = [];
   const name = typed.trim();
-  if (name === "" || listed.some((b) => b.name === name)) {
+  if (offerForAction && name === "") {
+    items.push({
+      label: "$(list-selection) For one action…",
+      detail: "Choose a bot for explain, refactor, document, fix or ask alone",
+      forAction: true,
+    });
+  }
+  const grouped = catalogue.length > 0;
+  if (grouped && mine.length > 0) {
+    items.push({ label: "Your settings", separator: true });
+  }
+  items.push(...mine.map((b) => listedItem(b, current)));
+  if (grouped) {
+    items.push({ label: "Poe's catalogue", separator: true });
+  }
+  items.push(...catalogue.map((b) => listedItem(b, current)));
+  // Text that a listed bot's name, owner or description holds is a search, not
+  // a name: VS Code would sort the typed item first and Enter would take it.
+  const needle = name.toLowerCase();
+  const found = items.some(
+    (i) =>
+      !i.separator &&
+      !i.forAction &&
+      [i.label, i.description, i.detail].some((f) => f?.toLowerCase().includes(needle)),
+  );
+  if (name === "" || found) {
     return items;
   }
-  if (isBotName(name)) {
+  const imageOnly = listed.find((b) => b.name === name);
+  if (imageOnly !== undefined) {
+    items.push({
+      label: `$(warning) ${name} answers with ${(imageOnly.outputModalities ?? []).join(", ")} only`,
+      detail: "Every Poe action needs a bot whose answers include text",
+      alwaysShow: true,
+    });
+  } else if (isBotName(name)) {
     items.push({
       label: name,
       description: "not in the list",

@@ -23,6 +23,7 @@ import { fileURLToPath } from "node:url";
 
 import { sleep, waitFor } from "./wait.mjs";
 import { answerPromptBox, followUpInPanel, judgeFollowUp } from "./followup.mjs";
+import { catalogueSpec, judgeCatalogue } from "./catalogue.mjs";
 import { acceptAllInPage, judgeReview, REVIEWED, reviewInPage, undoStreamedRefactor } from "./review.mjs";
 import { compareSettings, judgeCompare, useInPage } from "./compare.mjs";
 
@@ -148,6 +149,8 @@ function userSettings(baseUrl, extra) {
     "chat.commandCenter.enabled": false,
     "window.menuBarVisibility": "compact",
     "poe.baseUrl": baseUrl,
+    // The catalogue (Choose Bot) too comes from the fake, never from Poe.
+    "poe.openaiBaseUrl": `${baseUrl}v1`,
     "poe.bot": "ExplainBot",
     "poe.actions.refactor.bot": "FencedCodeBot",
     "poe.actions.ask.bot": "SlowBot",
@@ -295,6 +298,7 @@ const SCENARIOS = {
     phase: "actions-done",
     screenshot: "vscode-user-actions.png",
   },
+  catalogue: catalogueSpec(serverWrapper),
   "no-server": {
     // No poe-lsp anywhere on PATH and no poe.server.command.
     path: () =>
@@ -383,6 +387,7 @@ async function runScenario(name, spec, ctx) {
   };
   delete env.POE_API_KEY;
   delete env.POE_LSP_BASE_URL;
+  delete env.POE_LSP_OPENAI_BASE_URL;
   const serverLog = fs.openSync(path.join(ARTIFACTS, `code-server-${name}.log`), "w");
   const cs = spawn(
     CODE_SERVER,
@@ -425,7 +430,7 @@ async function runScenario(name, spec, ctx) {
       await sleep(700); // let the workbench paint the last update
       if (name === "main") {
         outcome.webviewText = await waitFor("the explanation in the webview", () => webviewText(page, "best-selling"), 10000).catch(() => "");
-      } else if (name === "review" || name === "compare" || name === "followup") {
+      } else if (name === "review" || name === "compare" || name === "followup" || name === "catalogue") {
         // Everything was seen in the earlier phases.
       } else if (name === "useractions") {
         outcome.webviewText = await waitFor("the action's answer in the webview", () => webviewText(page, "Shout the python code"), 10000).catch(() => "");
@@ -515,6 +520,8 @@ function judge(o) {
     judgeRestart(o, c);
   } else if (o.name === "followup") {
     judgeFollowUp(o, c, (label, condition) => expect(o, label, condition));
+  } else if (o.name === "catalogue") {
+    judgeCatalogue(o, c, (label, condition) => expect(o, label, condition));
   } else {
     expect(o, "the start error says poe-lsp was not found on PATH", (c.lastStartError || "").includes("not found on PATH"));
     expect(o, "the error says how to install it", (c.lastStartError || "").includes("pip install"));

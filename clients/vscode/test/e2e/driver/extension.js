@@ -12,6 +12,7 @@ const { reviewScenario } = require("./review");
 const { compareScenario } = require("./compare");
 const { followUpScenario } = require("./followup");
 const { userActionsScenario } = require("./userActions");
+const { catalogueScenario } = require("./catalogue");
 
 async function mainScenario(api) {
   const folder = vscode.workspace.workspaceFolders[0].uri.fsPath;
@@ -226,6 +227,7 @@ async function run() {
   else if (SCENARIO === "compare") await compareScenario(api);
   else if (SCENARIO === "followup") await followUpScenario(api);
   else if (SCENARIO === "useractions") await userActionsScenario(api);
+  else if (SCENARIO === "catalogue") await catalogueScenario(api);
   else throw new Error(`unknown scenario ${SCENARIO}`);
   write("result", { ok: true, checks, steps });
 }
