@@ -10,6 +10,11 @@ here from the settings it runs with.  When the workspace's settings raise its
 cost over the user's own (:mod:`poe_lsp.core.cost`) and the user has not answered
 yet, it is prepared twice, for either answer, so that the job can go on with
 the user's own values without looking at the document again.
+
+Why one module of this length: every job command (and compare, follow-ups and
+user-defined actions, which start jobs through :func:`start_job`) goes through
+the same preparation; keeping it in one place is what keeps their checks,
+consent questions and prompts from drifting apart.
 """
 
 from __future__ import annotations

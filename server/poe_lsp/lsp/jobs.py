@@ -26,6 +26,8 @@ hover, ``window/showMessage``), and a failure reaches each client once: in
 Why one module of this length: a job's life (consent, stream, publish,
 progress, delivery) is one sequence whose steps share the job's state;
 splitting it would pass that state between modules for no reader's gain.
+Features add to a job's life through :class:`JobHooks` and ``on_finished``
+(usage, budget, follow-ups) rather than by growing this sequence.
 """
 
 from __future__ import annotations

@@ -20,6 +20,10 @@ library leaves to its caller (see NOTES.md):
 
 The API key goes into the Authorization header and nowhere else: not into
 messages, details, exceptions or log lines.
+
+Why one module of this length: each fix above works around the same library
+call from a different side (hooks, retries, the stream's end); apart, a reader
+would have to hold several modules to see one request.
 """
 
 from __future__ import annotations
