@@ -2,7 +2,8 @@
  * Definitions of what a selection calls, from the other language servers of the
  * document (`vscode.executeDefinitionProvider`), sent as a job's `context`
  * argument (README "Workspace context"). Bounded: a few names, a short wait;
- * what has answered by then is sent, definitions in the job's own file are not.
+ * what has answered by then is sent; definitions in the job's own file, and
+ * outside the workspace folders (which the server would refuse), are not.
  */
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
@@ -45,7 +46,10 @@ export async function withDefinitions(
       const uri = "targetUri" in loc ? loc.targetUri : loc.uri;
       const range = "targetRange" in loc ? loc.targetRange : loc.range;
       const key = `${uri.toString()}:${range.start.line}`;
-      if (uri.toString() === doc.uri.toString() || seen.has(key) || items.length >= MAX_ITEMS) {
+      // The server reads only files inside the workspace folders and refuses a job
+      // whose context points elsewhere: library stubs (builtins.pyi) stay out.
+      const inWorkspace = uri.scheme === "file" && vscode.workspace.getWorkspaceFolder(uri) !== undefined;
+      if (!inWorkspace || uri.toString() === doc.uri.toString() || seen.has(key) || items.length >= MAX_ITEMS) {
         continue;
       }
       seen.add(key);

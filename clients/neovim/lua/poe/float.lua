@@ -184,7 +184,8 @@ function M.show(explanation)
     win_config.footer = FOOTERS[explanation.status] or ''
     if explanation.points then
       local cost = require('poe.usage').points_text(explanation.points)
-      win_config.footer = ' ' .. cost .. ' ·' .. win_config.footer
+      -- After the status (what the user looks for first), before "q closes".
+      win_config.footer = win_config.footer:gsub(' q closes $', ' ' .. cost .. ' · q closes ')
     end
     win_config.footer_pos = 'right'
   end
