@@ -4,7 +4,9 @@
 ``textDocument/definition`` on the identifier ``NAME`` (anywhere in any open
 document) with the range of ``NAME`` on the line of ``TARGET`` (a file path)
 that defines it (``def NAME``): what a real server such as pyright answers, the
-name, not the whole definition. Every other position gets ``null``.
+name, not the whole definition. Every other position gets ``null``. Positions
+are read in the encoding negotiated at ``initialize`` (pygls takes the client's
+first offered one).
 ``--hang`` makes it never answer a definition request (a stuck server).
 """
 
@@ -20,10 +22,10 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path
 
 
-def _word_at(line: str, character: int) -> str:
-    """The identifier around ``character`` (ASCII lines: utf-16 = code points)."""
-    for match in re.finditer(r"[A-Za-z_][A-Za-z0-9_]*", line):
-        if match.start() <= character <= match.end():
+def _word_at(source: str, offset: int) -> str:
+    """The identifier around code point ``offset`` of ``source``."""
+    for match in re.finditer(r"[A-Za-z_][A-Za-z0-9_]*", source):
+        if match.start() <= offset <= match.end():
             return match.group()
     return ""
 
@@ -58,10 +60,9 @@ def main() -> None:
         if options.hang:
             await asyncio.Event().wait()
         doc = ls.workspace.get_text_document(params.text_document.uri)
-        lines = doc.lines
-        row = params.position.line
-        line = lines[row] if row < len(lines) else ""
-        return location if _word_at(line, params.position.character) == options.name else None
+        # In the negotiated position encoding (the client's first offered one).
+        offset = doc.offset_at_position(params.position)
+        return location if _word_at(doc.source, offset) == options.name else None
 
     server.start_io()
 

@@ -38,9 +38,11 @@ MAIN = """from utils.geometry import area
 
 
 def report(w, h):
-    total = area(w, h)
+    total = len("€€€") * area(w, h)
     return total
 """
+"""Multi-byte characters before ``area(``: its byte column is past the name in the
+other server's utf-16 columns, so only a converted position finds it."""
 DEFINITION = 'def area(w, h):\n    """Area of a w by h rectangle, from the geometry module."""'
 OPTIONS: dict[str, Any] = {
     "actions": {"explain": {"bot": "EchoBot"}},
@@ -65,15 +67,20 @@ def open_main(nvim: pynvim.Nvim, project: Path, *defserver_args: str) -> None:
     if not defserver_args:
         return
     cmd = [sys.executable, str(ROOT / "tests" / "defserver.py"), *defserver_args]
-    lua(
+    encoding = lua(
         nvim,
         "local cmd, root = ...\n"
         "local before = T.events.attached\n"
-        "vim.lsp.start({ name = 'defs', cmd = cmd, root_dir = root })\n"
-        "T.wait(15000, function() return T.events.attached > before end, 'defs to attach')",
+        # Offered utf-16 only, as pyright speaks: columns differ from poe-lsp's utf-8.
+        "local caps = vim.lsp.protocol.make_client_capabilities()\n"
+        "caps.general.positionEncodings = { 'utf-16' }\n"
+        "vim.lsp.start({ name = 'defs', cmd = cmd, root_dir = root, capabilities = caps })\n"
+        "T.wait(15000, function() return T.events.attached > before end, 'defs to attach')\n"
+        "return vim.lsp.get_clients({ name = 'defs' })[1].offset_encoding",
         cmd,
         str(project),
     )
+    assert encoding == "utf-16"
 
 
 def explain_report(nvim: pynvim.Nvim) -> str:
@@ -81,7 +88,7 @@ def explain_report(nvim: pynvim.Nvim) -> str:
     lua(nvim, "vim.cmd('4,6Poe explain')")
     done = lua(nvim, "return T.wait_done(1)")
     assert done["status"] == "done", done
-    assert "total = area(w, h)" in done["text"]
+    assert 'total = len("€€€") * area(w, h)' in done["text"]
     assert lua(nvim, "return T.events.notify") == []
     return str(done["text"])
 
