@@ -15,6 +15,8 @@ M.max_names = 5
 M.timeout_ms = 500
 --- Definitions sent per job.
 M.max_items = 8
+--- The largest file the server reads as context (its workspace index's limit).
+M.max_file_bytes = 512000
 
 local KEYWORDS = {
   ['if'] = true,
@@ -72,6 +74,36 @@ local function locations(result)
   return out
 end
 
+--- Whether poe-lsp will read `uri` as context: a buffer attached to it, or a
+--- regular file whose real path lies inside one of its workspace folders. The
+--- server refuses the whole job for any other (README "Workspace context"), and
+--- other servers point outside for library code (pyright: typeshed's builtins).
+---@param poe vim.lsp.Client
+---@param uri string
+---@return boolean
+local function readable(poe, uri)
+  for b in pairs(poe.attached_buffers) do
+    if vim.uri_from_bufnr(b) == uri then
+      return true
+    end
+  end
+  local ok, path = pcall(vim.uri_to_fname, uri)
+  local real = ok and uri:match('^file:') and vim.uv.fs_realpath(path)
+  local stat = real and vim.uv.fs_stat(real)
+  if not stat or stat.type ~= 'file' or stat.size > M.max_file_bytes then
+    return false
+  end
+  real = vim.fs.normalize(real)
+  for _, folder in ipairs(poe.workspace_folders or {}) do
+    local root = vim.uv.fs_realpath(vim.uri_to_fname(folder.uri))
+    root = root and vim.fs.normalize(root)
+    if root and (real == root or vim.startswith(real, root .. '/')) then
+      return true
+    end
+  end
+  return false
+end
+
 --- The position of byte column `col` of `line` in a client's encoding.
 ---@param bufnr integer
 local function position(bufnr, line, col, encoding)
@@ -86,13 +118,14 @@ end
 ---@param done fun(items: { uri: string, range: lsp.Range }[])
 function M.gather(bufnr, r, done)
   local names = M.called_names(bufnr, r)
+  local poe = vim.lsp.get_clients({ bufnr = bufnr, name = 'poe' })[1]
   local clients = {}
   for _, client in ipairs(vim.lsp.get_clients({ bufnr = bufnr })) do
     if client.name ~= 'poe' and client:supports_method('textDocument/definition', bufnr) then
       table.insert(clients, client)
     end
   end
-  if #names == 0 or #clients == 0 then
+  if not poe or #names == 0 or #clients == 0 then
     done({})
     return
   end
@@ -115,7 +148,12 @@ function M.gather(bufnr, r, done)
       client:request('textDocument/definition', params, function(err, result)
         for _, loc in ipairs(err and {} or locations(result)) do
           local key = loc.uri .. ':' .. loc.range.start.line
-          if loc.uri ~= own and not keys[key] and #items < M.max_items then
+          if
+            loc.uri ~= own
+            and not keys[key]
+            and #items < M.max_items
+            and readable(poe, loc.uri)
+          then
             keys[key] = true
             table.insert(items, loc)
           end
