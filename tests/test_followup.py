@@ -243,7 +243,7 @@ async def test_only_the_last_conversations_are_kept(make_editor: MakeEditor, fak
         await editor.done(jobs[-1])
     status = await editor.status()
     # Hover keeps 20 explanations per document; conversations keep 50 ranges.
-    assert status["trackedRanges"] == 20 + MAX_CONVERSATIONS
+    assert (status["trackedRanges"], status["followUpRanges"]) == (20, MAX_CONVERSATIONS)
 
     for dropped in jobs[:2]:
         with pytest.raises(JsonRpcException) as caught:

@@ -343,9 +343,15 @@ class DocumentStore:
         """The listeners tracking ``uri`` (a copy)."""
         return list(self._listeners.get(uri, []))
 
-    def listener_count(self) -> int:
-        """Listeners of every document, open or not (for leak checks)."""
-        return sum(len(listeners) for listeners in self._listeners.values())
+    def listener_count(self, kind: type | None = None) -> int:
+        """Listeners of every document, open or not (for leak checks); with
+        ``kind``, only the listeners of that type."""
+        return sum(
+            1
+            for listeners in self._listeners.values()
+            for listener in listeners
+            if kind is None or isinstance(listener, kind)
+        )
 
     def change(
         self,

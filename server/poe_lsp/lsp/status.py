@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from poe_lsp.core.conversation import FollowedRange
+
 from .jobs import JobManager
 from .server import PoeServer
 
@@ -37,12 +39,16 @@ def counts(server: PoeServer, jobs: JobManager, *, objects: bool = False) -> dic
     """What the server holds now; ``objects`` adds a (slower) count of live objects."""
     protocol = server.protocol
     documents = list(server.documents)
+    followed = server.documents.listener_count(FollowedRange)
     status: dict[str, Any] = {
         "runningJobs": len(jobs.running),
         "pendingConsents": jobs.pending_consents,
         "backgroundTasks": server.task_count,
         "openDocuments": len(documents),
-        "trackedRanges": server.documents.listener_count(),
+        # Ranges that jobs, hovers and proposals follow (what a leak would grow),
+        # apart from the finished jobs' ranges kept for follow-ups (at most 50).
+        "trackedRanges": server.documents.listener_count() - followed,
+        "followUpRanges": followed,
         "hoverRegions": len(server.hovers),
         "proposals": len(server.proposals),
         "progressTokens": len(server.work_done_progress.tokens),
