@@ -17,6 +17,16 @@ from typing import Any
 
 from test_emacs import SAMPLE, run_emacs
 
+# The progress end says the outcome, and the job's points once Poe's usage
+# history shows them within the server's short wait (the fake charges 7).
+DONE_ENDS = (["done"], ["done · 7 points"])
+
+
+def assert_ended_done(ends: list[str]) -> None:
+    """One progress, ended done (with its cost when it was known in time)."""
+    assert ends in DONE_ENDS, ends
+
+
 SNIPPET = "**Emacs (lsp-mode).**"
 LONG = (
     "## What `add` does\n\n"
@@ -66,7 +76,7 @@ def test_lsp_mode_refactor_from_the_menu_is_accepted_into_exactly_the_region(
     assert "FencedCodeBot proposes" in data["messages"]
     # ... until its "Accept all" code action put the code into exactly the range.
     assert data["text"] == "def add(a, b):\n    return a + b\n"
-    assert data["progressEnds"] == ["done"]
+    assert_ended_done(data["progressEnds"])
 
 
 def test_lsp_mode_long_explanation_is_announced_and_read_on_hover(
@@ -75,7 +85,7 @@ def test_lsp_mode_long_explanation_is_announced_and_read_on_hover(
     data = run_lsp_mode(
         "lsp-mode-explain.el", tmp_path, fake_poe_url, "ExplainBot", {"answer": LONG}
     )
-    assert data["progressEnds"] == ["done"]
+    assert_ended_done(data["progressEnds"])
     # The echo area gets one line that says where to read it, not the text.
     announced = [line for line in data["messages"].splitlines() if "ExplainBot" in line]
     assert len(announced) == 1 and "hover over the selection" in announced[0], announced

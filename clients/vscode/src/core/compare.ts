@@ -77,7 +77,19 @@ export function pointsOf(usage: unknown, jobId: string): number | undefined {
   return undefined;
 }
 
-/** One compare's columns, in the order its jobs were first heard of. */
+/**
+ * The order the server started a job in: its ids are `poe-<n>-<hex>`, numbered as
+ * started, and a compare starts its jobs in the order of its bots.
+ */
+export function startOrder(jobId: string): number {
+  const match = /^poe-(\d+)-/.exec(jobId);
+  return match === null ? Number.MAX_SAFE_INTEGER : Number(match[1]);
+}
+
+/**
+ * One compare's columns, in the order of its bots (the order the server started
+ * their jobs), whichever answer is heard of first.
+ */
 export class CompareBoard {
   readonly columns: CompareColumn[] = [];
   /** The job whose proposal the user chose (a refactor compare is then settled). */
@@ -94,7 +106,8 @@ export class CompareBoard {
     let column = this.columns.find((c) => c.jobId === job.jobId);
     if (column === undefined) {
       column = { jobId: job.jobId, bot: job.bot, action: job.action, status: job.status, text: "" };
-      this.columns.push(column);
+      const later = this.columns.findIndex((c) => startOrder(c.jobId) > startOrder(job.jobId));
+      this.columns.splice(later === -1 ? this.columns.length : later, 0, column);
     }
     column.text = job.text;
     column.status = job.status;

@@ -42,6 +42,15 @@ test("one column per bot, in the order first heard of, each with its own text an
   assert.equal(view.columns[0].canUse, false);
 });
 
+test("columns stand in the order the server started the jobs, whichever answers first", () => {
+  const jobs = new JobTracker();
+  const board = new CompareBoard("c1", 1000);
+  board.update(jobs.stream(stream("poe-12-bbbb", "Claude", "B")), 1100);
+  board.update(jobs.stream(stream("poe-13-cccc", "Gemini", "C")), 1150);
+  board.update(jobs.stream(stream("poe-11-aaaa", "GPT-5", "A")), 1200);
+  assert.deepEqual(board.view(1300).columns.map((c) => c.bot), ["GPT-5", "Claude", "Gemini"]);
+});
+
 test("bot output is rendered without raw HTML", () => {
   const board = new CompareBoard("c1", 0);
   board.update(new JobTracker().stream(stream("j1", "GPT-5", "<img src=x onerror=alert(1)>")), 1);
