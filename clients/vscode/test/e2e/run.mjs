@@ -26,7 +26,7 @@ import { answerPromptBox, followUpInPanel, judgeFollowUp } from "./followup.mjs"
 import { catalogueSpec, judgeCatalogue } from "./catalogue.mjs";
 import { acceptAllInPage, judgeReview, REVIEWED, reviewInPage, undoStreamedRefactor } from "./review.mjs";
 import { compareSettings, judgeCompare, useInPage } from "./compare.mjs";
-import { COST_POINTS, judgeCost } from "./cost.mjs";
+import { COST_POINTS, hoverStatusBar, judgeCost } from "./cost.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const EXT = path.resolve(HERE, "../..");
@@ -449,6 +449,7 @@ async function runScenario(name, spec, ctx) {
         }, 10000).catch(() => "");
       }
       await page.screenshot({ path: path.join(ARTIFACTS, spec.screenshot) });
+      if (name === "main") outcome.hoverText = await hoverStatusBar(page, path.join(ARTIFACTS, "vscode-cost.png"));
       fs.writeFileSync(`${resultBase}.go-${spec.phase}`, "");
     }
     await waitFor("the driver's result", () => fs.existsSync(resultFile), 60000);
