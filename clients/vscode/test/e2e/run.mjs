@@ -386,6 +386,7 @@ async function runScenario(name, spec, ctx) {
     XDG_CONFIG_HOME: dirs.config,
     POE_E2E_RESULT: resultBase,
     POE_E2E_SCENARIO: name,
+    POE_E2E_FAKE_POE: ctx.baseUrl,
     POE_E2E_SERVER_COMMAND: JSON.stringify([PYTHON, "-m", "poe_lsp"]),
     POE_E2E_SERVER_STARTS: path.join(root, "server-starts"),
   };
