@@ -185,10 +185,16 @@ class _FakeBot(fp.PoeBot):
         if self._record:
             self._fake._record(self.name, context.http_request, messages)
         recorded = RecordedRequest(self.name, {}, messages)
+        refused = False
         try:
             async for event in self.answer(recorded.prompt, _Params(recorded.parameters)):
+                # A request refused for want of points costs none (as on Poe).
+                refused = refused or (
+                    isinstance(event, fp.ErrorResponse) and event.error_type == "insufficient_fund"
+                )
                 yield event
-            self._fake.usage.charge(self.name, arrived, recorded.parameters)
+            if not refused:
+                self._fake.usage.charge(self.name, arrived, recorded.parameters)
         except (asyncio.CancelledError, GeneratorExit):
             # sse-starlette cancels the response when the client goes away.
             self._fake._note_disconnect(self.name)

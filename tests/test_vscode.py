@@ -153,6 +153,25 @@ def test_vscode_one_ctrl_z_takes_a_streamed_refactor_back(e2e: dict[str, Any]) -
 
 
 @pytest.mark.timeout(600)
+def test_vscode_status_bar_and_panel_show_what_the_jobs_cost(e2e: dict[str, Any]) -> None:
+    """Each bot's request costs what its `points` parameter tells the fake Poe (whose
+    usage API is the user's poe.usageUrl): after the main scenario's jobs, the status bar
+    item reads "· 20 pts" (refactor 3 + docstring 5 + explanation 12; the cancelled ask
+    and the out-of-points refactor cost nothing), hovering it shows the session and the
+    fake's balance, and the explanation's panel is footed "Cost: 12 points"."""
+    scenario = _assert_scenario(e2e, "main")
+    checks = scenario["checks"]
+    assert checks["jobPoints"] == {"refactor": 3, "document": 5, "explain": 12}
+    assert checks["statusWithCost"].endswith("ExplainBot · 20 pts")
+    assert checks["balanceBefore"] - checks["fakeBalance"] == 20
+    balance = f"{checks['fakeBalance']:,} points"
+    for tooltip in (checks["tooltipWithCost"], scenario["hoverText"]):
+        assert f"This session: 20 points. Balance: {balance}." in tooltip
+    assert "Cost: 12 points" in scenario["webviewText"]
+    assert (ARTIFACTS / "vscode-cost.png").exists()
+
+
+@pytest.mark.timeout(600)
 def test_vscode_review_draws_the_proposal_and_accepts_it_hunk_by_hunk(
     e2e: dict[str, Any],
 ) -> None:

@@ -26,6 +26,7 @@ import { answerPromptBox, followUpInPanel, judgeFollowUp } from "./followup.mjs"
 import { catalogueSpec, judgeCatalogue } from "./catalogue.mjs";
 import { acceptAllInPage, judgeReview, REVIEWED, reviewInPage, undoStreamedRefactor } from "./review.mjs";
 import { compareSettings, judgeCompare, useInPage } from "./compare.mjs";
+import { COST_POINTS, hoverStatusBar, judgeCost } from "./cost.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const EXT = path.resolve(HERE, "../..");
@@ -151,6 +152,8 @@ function userSettings(baseUrl, extra) {
     "poe.baseUrl": baseUrl,
     // The catalogue (Choose Bot) too comes from the fake, never from Poe.
     "poe.openaiBaseUrl": `${baseUrl}v1`,
+    // The balance and each job's points: the fake's usage API, never Poe's.
+    "poe.usageUrl": `${baseUrl}usage/`,
     "poe.bot": "ExplainBot",
     "poe.actions.refactor.bot": "FencedCodeBot",
     "poe.actions.ask.bot": "SlowBot",
@@ -159,11 +162,12 @@ function userSettings(baseUrl, extra) {
     "poe.allowedBots": ["OutOfPointsBot"],
     ...(process.env.POE_E2E_TRACE ? { "poe.trace.server": "verbose" } : {}),
     "poe.botParameters": {
-      ExplainBot: { answer: EXPLANATION, chunk_size: 16, delay: 0.03 },
+      // `points`: what the fake charges for the request (see cost.mjs).
+      ExplainBot: { answer: EXPLANATION, chunk_size: 16, delay: 0.03, points: COST_POINTS.ExplainBot },
       // A chunk every 60 ms: the refactor streams in as many edits as a real bot's.
-      FencedCodeBot: { answer: REFACTORED, delay: 0.06 },
+      FencedCodeBot: { answer: REFACTORED, delay: 0.06, points: COST_POINTS.FencedCodeBot },
       SlowBot: { chunks: 400, delay: 0.05 },
-      ReplaceBot: { answer: DOCSTRING },
+      ReplaceBot: { answer: DOCSTRING, points: COST_POINTS.ReplaceBot },
     },
     ...extra,
   };
@@ -382,12 +386,14 @@ async function runScenario(name, spec, ctx) {
     XDG_CONFIG_HOME: dirs.config,
     POE_E2E_RESULT: resultBase,
     POE_E2E_SCENARIO: name,
+    POE_E2E_FAKE_POE: ctx.baseUrl,
     POE_E2E_SERVER_COMMAND: JSON.stringify([PYTHON, "-m", "poe_lsp"]),
     POE_E2E_SERVER_STARTS: path.join(root, "server-starts"),
   };
   delete env.POE_API_KEY;
   delete env.POE_LSP_BASE_URL;
   delete env.POE_LSP_OPENAI_BASE_URL;
+  delete env.POE_LSP_USAGE_URL;
   const serverLog = fs.openSync(path.join(ARTIFACTS, `code-server-${name}.log`), "w");
   const cs = spawn(
     CODE_SERVER,
@@ -444,6 +450,7 @@ async function runScenario(name, spec, ctx) {
         }, 10000).catch(() => "");
       }
       await page.screenshot({ path: path.join(ARTIFACTS, spec.screenshot) });
+      if (name === "main") outcome.hoverText = await hoverStatusBar(page, path.join(ARTIFACTS, "vscode-cost.png"));
       fs.writeFileSync(`${resultBase}.go-${spec.phase}`, "");
     }
     await waitFor("the driver's result", () => fs.existsSync(resultFile), 60000);
@@ -510,6 +517,7 @@ function judge(o) {
     expect(o, `one Ctrl+Z took the streamed refactor back (took ${undo.presses})`, undo.presses === 1 && undo.restored);
     expect(o, "a failing job ends failed", c.failedStatus === "failed" && (c.failedError || "").includes("out of points"));
     expect(o, "its failure was shown once", (c.failureShown || []).length === 1);
+    judgeCost(o, c, (label, condition) => expect(o, label, condition));
   } else if (o.name === "review") {
     judgeReview(o, c, (label, condition) => expect(o, label, condition), SAMPLE);
   } else if (o.name === "compare") {

@@ -13,12 +13,14 @@ const { compareScenario } = require("./compare");
 const { followUpScenario } = require("./followup");
 const { userActionsScenario } = require("./userActions");
 const { catalogueScenario } = require("./catalogue");
+const { awaitCost, fakeBalance } = require("./cost");
 
 async function mainScenario(api) {
   const folder = vscode.workspace.workspaceFolders[0].uri.fsPath;
   // The key goes through SecretStorage (Poe: Set API Key), which restarts the server.
   await vscode.commands.executeCommand("poe.setApiKey", { key: "e2e-test-key" });
   await until("server running after Set API Key", () => api.isRunning(), 30000);
+  checks.balanceBefore = await fakeBalance();
 
   const doc = await vscode.workspace.openTextDocument(path.join(folder, "inventory.py"));
   const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
@@ -110,6 +112,8 @@ async function mainScenario(api) {
     const shown = api.shownErrors().filter((e) => e === failed.error);
     return shown.length > 0 && shown;
   });
+  // 5. What it cost: each charged job's points, the session's in the status bar.
+  await awaitCost(api, { refactor: refactorJob, document: documentJob, explain: shown.job.jobId });
   // Put the cursor in the editor so the screenshot shows both side by side.
   await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
   select(editor, lineOf(doc, "def top_products("), lineOf(doc, "return ranked"));
