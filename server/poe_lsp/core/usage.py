@@ -112,12 +112,19 @@ class JobCost:
     """No entry came in time: the job stays unknown and takes no later entry."""
 
 
+KEPT_JOBS = 50
+"""Settled jobs (cost known, or given up) listed by ``poe.usage``; older ones
+only count in the session's total, so a long session holds a bounded ledger."""
+
+
 class Ledger:
     """The jobs of this session that sent a request, and the entries matched to them."""
 
     def __init__(self) -> None:
         self.jobs: dict[str, JobCost] = {}
-        self._matched: set[str] = set()
+        self._matched: dict[str, int] = {}
+        """Query id → creation time of the entries already matched."""
+        self._retired_points = 0
         self.last_cost: dict[str, int] = {}
         """Bot → what its latest-started matched job cost (the next job's expected cost)."""
         self._last_start: dict[str, int] = {}
@@ -153,25 +160,46 @@ class Ledger:
                 continue
             job = max(candidates, key=lambda j: j.started_us)
             job.points, job.query_id = entry.points, entry.query_id
-            self._matched.add(entry.query_id)
+            self._matched[entry.query_id] = entry.creation_us
             if job.started_us >= self._last_start.get(job.bot, job.started_us):
                 self._last_start[job.bot] = job.started_us
                 self.last_cost[job.bot] = entry.points
             matched.append(job)
+        self._retire()
         return matched
+
+    def _retire(self) -> None:
+        """Keep the newest :data:`KEPT_JOBS` settled jobs, and only the matched
+        query ids an unsettled job could still be offered (an entry matches a job
+        only if created after it started: older entries can never match again)."""
+        settled = [j for j in self.jobs.values() if j.points is not None or j.gave_up]
+        for job in settled[: max(0, len(settled) - KEPT_JOBS)]:
+            self._retired_points += job.points or 0
+            del self.jobs[job.job_id]
+        open_starts = [
+            j.started_us for j in self.jobs.values() if j.points is None and not j.gave_up
+        ]
+        oldest = min(open_starts) if open_starts else None
+        self._matched = {
+            q: created
+            for q, created in self._matched.items()
+            if oldest is not None and created > oldest
+        }
 
     def give_up(self, job_ids: Iterable[str]) -> None:
         """These jobs' entries did not come in time: their cost stays unknown."""
         for job_id in job_ids:
             if job_id in self.jobs:
                 self.jobs[job_id].gave_up = True
+        self._retire()
 
     def session_points(self) -> int:
         """What the matched jobs of this session cost together."""
-        return sum(j.points or 0 for j in self.jobs.values())
+        return self._retired_points + sum(j.points or 0 for j in self.jobs.values())
 
     def report(self) -> list[dict[str, Any]]:
-        """``poe.usage``'s ``jobs``: each job that sent a request, ``points`` null while unknown."""
+        """``poe.usage``'s ``jobs``: each job that sent a request (the settled ones, the
+        last :data:`KEPT_JOBS`), ``points`` null while unknown."""
         return [{"jobId": j.job_id, "bot": j.bot, "points": j.points} for j in self.jobs.values()]
 
 
