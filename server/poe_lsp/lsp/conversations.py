@@ -38,7 +38,7 @@ from poe_lsp.core.textdoc import Span
 
 from .arguments import RequestFailed, invalid, pick_bot, shown, the_argument
 from .commands import relative_path
-from .jobs import CostQuestion, Job, JobManager, JobSpec, Prepared
+from .jobs import CostQuestion, Job, JobHooks, JobManager, JobSpec, Prepared
 from .positions import span_of
 from .server import PoeServer
 
@@ -63,7 +63,7 @@ def _title(action: str) -> str:
     return TITLES.get(action, action.capitalize())
 
 
-class FollowUps:
+class FollowUps(JobHooks):
     """The session's conversations, and how a follow-up continues one."""
 
     def __init__(self, server: PoeServer, jobs: JobManager) -> None:
@@ -76,7 +76,7 @@ class FollowUps:
 
     # -- keeping ------------------------------------------------------------------------
 
-    def keep(self, job: Job) -> None:
+    def finished(self, job: Job) -> None:
         """Keep a finished job's conversation (a done job with an answer only)."""
         spec = job.spec
         doc = self.server.documents.get(spec.uri)
@@ -253,7 +253,7 @@ def _action(title: str, argument: dict[str, Any]) -> types.CodeAction:
 def setup(server: PoeServer, jobs: JobManager) -> FollowUps:
     """Keep every finished job's conversation and register ``poe.followUp``."""
     follow_ups = FollowUps(server, jobs)
-    jobs.on_finished.append(follow_ups.keep)
+    jobs.hooks.append(follow_ups)
     server.register_command(COMMAND, partial(_follow_up, follow_ups=follow_ups))
     return follow_ups
 

@@ -26,7 +26,7 @@ hover, ``window/showMessage``), and a failure reaches each client once: in
 Why one module of this length: a job's life (consent, stream, publish,
 progress, delivery) is one sequence whose steps share the job's state;
 splitting it would pass that state between modules for no reader's gain.
-Features add to a job's life through :class:`JobHooks` and ``on_finished``
+Features add to a job's life through :class:`JobHooks`
 (usage, budget, follow-ups) rather than by growing this sequence.
 """
 
@@ -193,7 +193,7 @@ class JobHooks:
         return error
 
     def finished(self, job: Job) -> None:
-        """The job's status is decided (``job.status``)."""
+        """The job's status is decided (``job.status``), before its ``poe/done``."""
 
     async def end_note(self, job: Job) -> str | None:
         """A few words added to a plain client's progress ``end`` (briefly awaited)."""
@@ -218,8 +218,6 @@ class JobManager:
         self.consent = Consent(server)
         self.hooks: list[JobHooks] = []
         """Features' additions to every job (see :class:`JobHooks`)."""
-        self.on_finished: list[Callable[[Job], None]] = []
-        """Called with each job once its status is decided, before its ``poe/done``."""
         self.late_context: Callable[[Document, Span, Sequence[ContextBlock]], LateContext | None]
         self.late_context = lambda _doc, _span, _covered: None
         """What a job on ``(document, selection)`` gathers before it sends, given the
@@ -348,7 +346,10 @@ class JobManager:
             job.status = status
             job.error = error.message if error else None
             for hook in self.hooks:
-                hook.finished(job)
+                try:
+                    hook.finished(job)
+                except Exception:
+                    log.exception("%s: a finished-job hook failed", job.id)
             log.info(
                 "job %s %s %s in %.2fs (%d chars)",
                 job.id,
@@ -357,11 +358,6 @@ class JobManager:
                 time.perf_counter() - started,
                 len(job.text),
             )
-            for keep in self.on_finished:
-                try:
-                    keep(job)
-                except Exception:
-                    log.exception("%s: a finished-job hook failed", job.id)
             self._deliver(job, error)
 
     async def _stream(self, job: Job, replied: asyncio.Event) -> None:
