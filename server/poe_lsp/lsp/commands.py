@@ -74,6 +74,18 @@ def pick_parameters(
     return merged
 
 
+def refuse_overlap(jobs: JobManager, uri: str, span: Span, group: str | None = None) -> None:
+    """Refuse a second editing job on a range another job is editing (one sentence)."""
+    busy = jobs.editing_job_overlapping(uri, span, group=group)
+    if busy is not None:
+        raise RequestFailed(
+            message=(
+                f"Another Poe job ({busy.spec.action} with {busy.spec.bot}, id {busy.id}) "
+                "is already editing this range; wait for it or cancel it first."
+            )
+        )
+
+
 def relative_path(server: PoeServer, uri: str) -> str:
     """The document's path relative to the workspace root, for the prompt."""
     path = to_fs_path(uri)
@@ -257,14 +269,7 @@ def start_job(
     if plan.ask:
         question = CostQuestion(plan.ask, _prepare_refused(prepare, plan.if_refused, bot))
     if edits:
-        busy = jobs.editing_job_overlapping(doc.uri, span, group=compare_id)
-        if busy is not None:
-            raise RequestFailed(
-                message=(
-                    f"Another Poe job ({busy.spec.action} with {busy.spec.bot}, id {busy.id}) "
-                    "is already editing this range; wait for it or cancel it first."
-                )
-            )
+        refuse_overlap(jobs, doc.uri, span, group=compare_id)
     spec = JobSpec(
         action=action,
         uri=doc.uri,

@@ -36,8 +36,8 @@ from poe_lsp.core.prompts import edit_output_hint
 from poe_lsp.core.settings import Settings
 from poe_lsp.core.textdoc import Span
 
-from .arguments import RequestFailed, invalid, pick_bot, shown, the_argument
-from .commands import relative_path
+from .arguments import invalid, pick_bot, shown, the_argument
+from .commands import refuse_overlap, relative_path
 from .jobs import CostQuestion, Job, JobHooks, JobManager, JobSpec, Prepared
 from .positions import span_of
 from .server import PoeServer
@@ -142,15 +142,7 @@ class FollowUps(JobHooks):
         span = Span(min(conv.place.span.start, end), end)
         message, render, stream_edits = prompt, None, True
         if conv.edits:
-            busy = self.jobs.editing_job_overlapping(doc.uri, span)
-            if busy is not None:
-                raise RequestFailed(
-                    message=(
-                        f"Another Poe job ({busy.spec.action} with {busy.spec.bot}, id "
-                        f"{busy.id}) is already editing this range; wait for it or cancel it "
-                        "first."
-                    )
-                )
+            refuse_overlap(self.jobs, doc.uri, span)
             message, span, render, stream_edits = self._edit_message(conv, prompt, doc.text, span)
 
         def prepare(settings: Settings) -> Prepared:
